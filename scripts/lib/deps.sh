@@ -1,0 +1,13 @@
+# Sourced by the project's scripts: installs npm dependencies when the lock file
+# changed since the last install (or nothing is installed yet).
+ensure_npm_deps() {
+  local root="$1" stamp="$1/node_modules/.huddle-lock.sha256" want have=""
+  [ -f "$root/package-lock.json" ] || { (cd "$root" && npm install --no-audit --no-fund) ; return; }
+  want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+  [ -f "$stamp" ] && have=$(cat "$stamp")
+  if [ "$want" != "$have" ]; then
+    echo "huddle: installing npm dependencies (npm ci)" >&2
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+    echo "$want" > "$stamp"
+  fi
+}

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Local services without Docker: PostgreSQL and Redis (Debian packages), FerretDB
+# (MongoDB wire protocol, SQLite backend) and the Upstash-compatible REST gateway,
+# all on loopback with data under .huddle/. Idempotent: installs what is missing,
+# starts what is not running, waits until each answers, prints where it listens.
+#
+#   scripts/services.sh up | down | status
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/lib/config.sh"
+source "$here/lib/node24.sh"
+source "$here/lib/deps.sh"
+
+DATA="$HUDDLE_DATA_DIR"
+RUN="$DATA/run"
+LOGS="$DATA/logs"
+FERRETDB_BIN="$HUDDLE_TOOLS_DIR/ferretdb-$HUDDLE_FERRETDB_VERSION/huddle-ferretdb"
+
+say() { printf 'huddle: %s\n' "$*" >&2; }
+die() { printf 'huddle: error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+who_listens() { ss -ltnpH "sport = :$1" 2>/dev/null | sed 's/^/    /' || true; }
+
+# Fails with a clear message when something we did not start holds the port.
+require_free_port() {
+  local name="$1" port="$2"
+  if port_open "$port"; then
+    die "$name cannot start: port $port on 127.0.0.1 is taken by another process
+$(who_listens "$port")
+    stop it, or choose another port (see README, Configuration)"
+  fi
+}
+
+# wait_for NAME SECONDS LOGFILE PIDFILE|- CMD...: polls CMD until it succeeds; gives
+# up early when the process behind PIDFILE has exited.
+wait_for() {
+  local name="$1" seconds="$2" log="$3" pidfile="$4"; shift 4
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$pidfile" != - ] && ! pid_alive "$pidfile"; then
+      say "$name exited during start-up; last lines of $log:"
+      tail -n 20 "$log" >&2 2>/dev/null || true
+      exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      say "$name did not become ready within ${seconds}s; last lines of $log:"
+      tail -n 20 "$log" >&2 2>/dev/null || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+apt_install() {
+  is_root || die "missing $* and not root: install the Debian packages '$*' and re-run"
+  command -v apt-get >/dev/null || die "missing $*: install them with your package manager and re-run"
+  if [ ! -f "$DATA/.apt-updated" ]; then
+    say "apt-get update"
+    apt-get update -qq >&2
+    mkdir -p "$DATA" && touch "$DATA/.apt-updated"
+  fi
+  say "installing $* (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+}
+
+as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+postgres_up() {
+  local bin dir="$DATA/postgres" log="$LOGS/postgres.log"
+  bin=$(pg_bindir) || { apt_install postgresql; bin=$(pg_bindir) || die "PostgreSQL binaries not found after install"; }
+  if [ -f "$dir/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    say "PostgreSQL already running"
+  else
+    require_free_port PostgreSQL "$HUDDLE_PG_PORT"
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      say "initialising PostgreSQL cluster in $dir"
+      mkdir -p "$dir"
+      local pw="$RUN/pgpass.tmp"
+      echo huddle > "$pw"
+      is_root && chown postgres: "$dir" "$pw"
+      as_pg "$bin/initdb" -D "$dir" -U huddle --pwfile="$pw" --auth-host=scram-sha-256 \
+        --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$LOGS/initdb.log" 2>&1 \
+        || { tail -n 20 "$LOGS/initdb.log" >&2; die "initdb failed"; }
+      rm -f "$pw"
+    fi
+    : > "$log"; is_root && chown postgres: "$log"
+    as_pg "$bin/pg_ctl" -D "$dir" -l "$log" -w -t 30 start -o \
+      "-c listen_addresses=127.0.0.1 -p $HUDDLE_PG_PORT -c unix_socket_directories=$RUN -c max_connections=300" \
+      >/dev/null || { tail -n 20 "$log" >&2; die "PostgreSQL failed to start"; }
+  fi
+  wait_for PostgreSQL 30 "$log" - "$bin/pg_isready" -q -h 127.0.0.1 -p "$HUDDLE_PG_PORT"
+  local db
+  for db in huddle huddle_test; do
+    if ! PGPASSWORD=huddle psql -h 127.0.0.1 -p "$HUDDLE_PG_PORT" -U huddle -d postgres -tAc \
+      "select 1 from pg_database where datname = '$db'" | grep -q 1; then
+      PGPASSWORD=huddle psql -h 127.0.0.1 -p "$HUDDLE_PG_PORT" -U huddle -d postgres -qc "create database $db" >&2
+    fi
+  done
+}
+
+postgres_down() {
+  local bin dir="$DATA/postgres"
+  bin=$(pg_bindir) || return 0
+  [ -f "$dir/PG_VERSION" ] || return 0
+  as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 && say "PostgreSQL stopped" || true
+}
+
+# --------------------------------------------------------------------- Redis
+redis_up() {
+  local dir="$DATA/redis" log="$LOGS/redis.log" pid="$RUN/redis.pid"
+  command -v redis-server >/dev/null || apt_install redis-server
+  if pid_alive "$pid"; then
+    say "Redis already running"
+  else
+    require_free_port Redis "$HUDDLE_REDIS_PORT"
+    mkdir -p "$dir"
+    # AOF so that accepted queue entries survive a Redis restart.
+    redis-server --bind 127.0.0.1 --port "$HUDDLE_REDIS_PORT" --dir "$dir" \
+      --daemonize yes --pidfile "$pid" --logfile "$log" \
+      --appendonly yes --save "" --protected-mode yes >/dev/null \
+      || die "Redis failed to start (see $log)"
+  fi
+  wait_for Redis 20 "$log" "$pid" redis_ping
+}
+
+redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$HUDDLE_REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+
+redis_down() {
+  local pid="$RUN/redis.pid"
+  pid_alive "$pid" || return 0
+  redis-cli -h 127.0.0.1 -p "$HUDDLE_REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$(cat "$pid")" 2>/dev/null || true
+  say "Redis stopped"
+}
+
+# ------------------------------------------------------------------ FerretDB
+ferretdb_build() {
+  [ -x "$FERRETDB_BIN" ] && return 0
+  command -v go >/dev/null || die "Go is needed to build FerretDB $HUDDLE_FERRETDB_VERSION (install Go >= 1.24)"
+  say "building FerretDB $HUDDLE_FERRETDB_VERSION from the Go module proxy (one time, ~2-3 min)"
+  mkdir -p "$(dirname "$FERRETDB_BIN")"
+  (cd "$HUDDLE_ROOT/scripts/ferretdb" && GOFLAGS=-mod=mod GOBIN="$(dirname "$FERRETDB_BIN")" go install .) >&2 \
+    || die "FerretDB build failed"
+}
+
+ferretdb_up() {
+  local dir="$DATA/ferretdb" log="$LOGS/ferretdb.log" pid="$RUN/ferretdb.pid"
+  ferretdb_build
+  if pid_alive "$pid"; then
+    say "FerretDB already running"
+  else
+    require_free_port FerretDB "$HUDDLE_MONGO_PORT"
+    mkdir -p "$dir"
+    setsid nohup "$FERRETDB_BIN" -listen-addr "127.0.0.1:$HUDDLE_MONGO_PORT" -sqlite-dir "$dir" \
+      >"$log" 2>&1 < /dev/null &
+    echo $! > "$pid"
+  fi
+  wait_for FerretDB 30 "$log" "$pid" port_open "$HUDDLE_MONGO_PORT"
+}
+
+ferretdb_down() { stop_pid FerretDB "$RUN/ferretdb.pid"; }
+
+# -------------------------------------------------------------- REST gateway
+gateway_ping() {
+  curl -fsS -m 2 -X POST -H "Authorization: Bearer $UPSTASH_REDIS_REST_TOKEN" \
+    -d '["PING"]' "http://127.0.0.1:$HUDDLE_GATEWAY_PORT/" | grep -q PONG
+}
+
+gateway_up() {
+  local log="$LOGS/gateway.log" pid="$RUN/gateway.pid"
+  if pid_alive "$pid"; then
+    say "REST gateway already running"
+  else
+    require_free_port "REST gateway" "$HUDDLE_GATEWAY_PORT"
+    GATEWAY_HOST=127.0.0.1 GATEWAY_PORT="$HUDDLE_GATEWAY_PORT" \
+      setsid nohup node "$HUDDLE_ROOT/scripts/src/upstash-gateway/main.ts" >"$log" 2>&1 < /dev/null &
+    echo $! > "$pid"
+  fi
+  wait_for "REST gateway" 20 "$log" "$pid" gateway_ping
+}
+
+gateway_down() { stop_pid "REST gateway" "$RUN/gateway.pid"; }
+
+stop_pid() {
+  local name="$1" pid="$2" i
+  pid_alive "$pid" || { rm -f "$pid"; return 0; }
+  kill "$(cat "$pid")" 2>/dev/null || true
+  for i in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
+  pid_alive "$pid" && kill -9 "$(cat "$pid")" 2>/dev/null || true
+  rm -f "$pid"
+  say "$name stopped"
+}
+
+# ------------------------------------------------------------------ commands
+up() {
+  local t0=$SECONDS
+  mkdir -p "$RUN" "$LOGS"
+  chmod 755 "$DATA" "$RUN" "$LOGS"
+  is_root && chown postgres: "$RUN" 2>/dev/null || true
+  ensure_node24
+  ensure_npm_deps "$HUDDLE_ROOT"
+  postgres_up
+  redis_up
+  ferretdb_up
+  gateway_up
+  status
+  say "services ready in $((SECONDS - t0))s"
+}
+
+down() { gateway_down; ferretdb_down; redis_down; postgres_down; }
+
+status() {
+  local state
+  printf '%-26s %-10s %s\n' SERVICE STATE ADDRESS >&2
+  for entry in "PostgreSQL|$HUDDLE_PG_PORT|$DATABASE_URL" "Redis|$HUDDLE_REDIS_PORT|$REDIS_URL" \
+    "MongoDB (FerretDB)|$HUDDLE_MONGO_PORT|$MONGODB_URL" \
+    "Upstash REST gateway|$HUDDLE_GATEWAY_PORT|$UPSTASH_REDIS_REST_URL"; do
+    IFS='|' read -r name port url <<<"$entry"
+    if port_open "$port"; then state=up; else state=down; fi
+    printf '%-26s %-10s %s\n' "$name" "$state" "${url//huddle:huddle@/huddle:***@}" >&2
+  done
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) die "usage: scripts/services.sh up|down|status" ;;
+esac
