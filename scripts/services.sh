@@ -4,7 +4,8 @@
 # all on loopback with data under .huddle/. Idempotent: installs what is missing,
 # starts what is not running, waits until each answers, prints where it listens.
 #
-#   scripts/services.sh up | down | status
+#   scripts/services.sh up|down [postgres|redis|mongodb|gateway ...]   (default: all)
+#   scripts/services.sh status
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib/config.sh"
@@ -183,6 +184,8 @@ gateway_up() {
   if pid_alive "$pid"; then
     say "REST gateway already running"
   else
+    ensure_node24
+    ensure_npm_deps "$HUDDLE_ROOT"
     require_free_port "REST gateway" "$HUDDLE_GATEWAY_PORT"
     GATEWAY_HOST=127.0.0.1 GATEWAY_PORT="$HUDDLE_GATEWAY_PORT" \
       setsid nohup node "$HUDDLE_ROOT/scripts/src/upstash-gateway/main.ts" >"$log" 2>&1 < /dev/null &
@@ -204,22 +207,47 @@ stop_pid() {
 }
 
 # ------------------------------------------------------------------ commands
+ALL_SERVICES=(postgres redis mongodb gateway)
+
 up() {
-  local t0=$SECONDS
+  local t0=$SECONDS name
   mkdir -p "$RUN" "$LOGS"
   chmod 755 "$DATA" "$RUN" "$LOGS"
-  is_root && chown postgres: "$RUN" 2>/dev/null || true
-  ensure_node24
-  ensure_npm_deps "$HUDDLE_ROOT"
-  postgres_up
-  redis_up
-  ferretdb_up
-  gateway_up
+  if is_root; then chown postgres: "$RUN" 2>/dev/null || true; fi
+  for name in "$@"; do
+    case "$name" in
+      postgres) postgres_up ;;
+      redis) redis_up ;;
+      mongodb) ferretdb_up ;;
+      gateway) gateway_up ;;
+    esac
+  done
   status
   say "services ready in $((SECONDS - t0))s"
 }
 
-down() { gateway_down; ferretdb_down; redis_down; postgres_down; }
+down() {
+  local i name
+  for ((i = $# ; i > 0 ; i--)); do
+    name="${!i}"
+    case "$name" in
+      postgres) postgres_down ;;
+      redis) redis_down ;;
+      mongodb) ferretdb_down ;;
+      gateway) gateway_down ;;
+    esac
+  done
+}
+
+check_names() {
+  local name
+  for name in "$@"; do
+    case " ${ALL_SERVICES[*]} " in
+      *" $name "*) ;;
+      *) die "unknown service '$name' (one of: ${ALL_SERVICES[*]})" ;;
+    esac
+  done
+}
 
 status() {
   local state
@@ -233,9 +261,13 @@ status() {
   done
 }
 
-case "${1:-up}" in
-  up) up ;;
-  down) down ;;
+command="${1:-up}"
+shift || true
+[ $# -gt 0 ] || set -- "${ALL_SERVICES[@]}"
+check_names "$@"
+case "$command" in
+  up) up "$@" ;;
+  down) down "$@" ;;
   status) status ;;
-  *) die "usage: scripts/services.sh up|down|status" ;;
+  *) die "usage: scripts/services.sh up|down [service ...] | status" ;;
 esac

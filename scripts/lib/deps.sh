@@ -5,9 +5,15 @@ ensure_npm_deps() {
   [ -f "$root/package-lock.json" ] || { (cd "$root" && npm install --no-audit --no-fund) ; return; }
   want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
   [ -f "$stamp" ] && have=$(cat "$stamp")
-  if [ "$want" != "$have" ]; then
+  [ "$want" = "$have" ] && return 0
+  if [ -d "$root/node_modules" ]; then
+    # An existing tree is updated in place: npm ci would delete it under running tools.
+    echo "huddle: updating npm dependencies (npm install)" >&2
+    (cd "$root" && npm install --no-audit --no-fund --loglevel=error) || return 1
+  else
     echo "huddle: installing npm dependencies (npm ci)" >&2
     (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) || return 1
-    echo "$want" > "$stamp"
   fi
+  want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+  echo "$want" > "$stamp"
 }

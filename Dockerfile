@@ -1,0 +1,40 @@
+# One image definition for the project's Node processes; docker-compose.yml picks a
+# target per service. The databases use their official images.
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+COPY protocol/package.json protocol/
+COPY db/package.json db/
+COPY edge/package.json edge/
+COPY media-node/package.json media-node/
+COPY scripts/package.json scripts/
+RUN npm ci --include=dev --no-audit --no-fund \
+ && apt-get update && apt-get install -y --no-install-recommends curl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM deps AS source
+COPY tsconfig.json wrangler.toml ./
+COPY protocol protocol
+COPY db db
+COPY edge edge
+COPY media-node media-node
+COPY scripts scripts
+RUN chown node:node /app
+USER node
+
+# Upstash-compatible REST gateway in front of Redis.
+FROM source AS gateway
+EXPOSE 8079
+CMD ["node", "scripts/src/upstash-gateway/main.ts"]
+
+# Media node: migrations first, then signaling, SFU and AI workers.
+FROM source AS media-node
+EXPOSE 4000
+CMD ["sh", "-c", "node db/src/migrate.ts && exec node media-node/src/main.ts"]
+
+# Edge API under wrangler dev (workerd), the same runtime as production Workers.
+FROM source AS edge
+ENV CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+EXPOSE 8787
+CMD ["sh", "-c", "bash scripts/write-dev-vars.sh && exec npx wrangler dev --ip 0.0.0.0 --port 8787 --show-interactive-dev-session=false"]

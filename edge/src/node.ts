@@ -1,0 +1,22 @@
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import type { EdgeBindings } from './env.ts';
+
+// The edge app under Node (@hono/node-server), for benchmarks and for people who do
+// not deploy to Workers. Bindings come from the process environment.
+const env: EdgeBindings = {
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle',
+  UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
+  UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN ?? '',
+  CORS_ORIGINS: process.env.CORS_ORIGINS,
+  LOG_LEVEL: process.env.LOG_LEVEL,
+};
+const port = Number(process.env.EDGE_PORT ?? 8787);
+const hostname = process.env.EDGE_HOST ?? '127.0.0.1';
+const app = createApp();
+
+const server = serve({ fetch: (request) => app.fetch(request, env), port, hostname }, (info) => {
+  console.info(JSON.stringify({ level: 'info', service: 'edge', msg: 'edge (node adapter) listening', port: info.port }));
+});
+process.once('SIGTERM', () => server.close());
+process.once('SIGINT', () => server.close());

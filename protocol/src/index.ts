@@ -1,0 +1,2 @@
+export * from './redis-keys.ts';
+export * from './health.ts';

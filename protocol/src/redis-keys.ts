@@ -1,0 +1,24 @@
+/**
+ * Redis key names and channels shared by the edge and the media node. The
+ * prefixes are part of the contract between deployables: change them only with
+ * a migration plan for both sides.
+ */
+export const redisKeys = {
+  /** Cached meeting JSON (cache-aside, TTL with jitter). */
+  meeting: (meetingId: string) => `meeting:${meetingId}`,
+  /** Pub/sub channel for one meeting's room events across media nodes. */
+  meetingEvents: (meetingId: string) => `meeting:${meetingId}:events`,
+  /** Pub/sub channel carrying every meeting's lifecycle events. */
+  allMeetingEvents: 'meeting_events',
+  /** Registry entry of a live media node (TTL heartbeat). */
+  mediaNode: (nodeId: string) => `media:nodes:${nodeId}`,
+  /** SCAN pattern over all registry entries. */
+  mediaNodePattern: 'media:nodes:*',
+  /** Sticky meeting → media node assignment (SET NX). */
+  meetingNode: (meetingId: string) => `media:meeting:${meetingId}`,
+  /** AI task stream and its consumer group. */
+  aiTasks: 'ai:tasks',
+  aiTasksGroup: 'ai-workers',
+  /** Dead-letter stream for AI tasks that exhausted their attempts. */
+  aiTasksDead: 'ai:tasks:dead',
+} as const;

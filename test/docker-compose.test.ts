@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+// No Docker engine runs here, so the stack's promises are checked on the file itself.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compose = parse(readFileSync(`${root}/docker-compose.yml`, 'utf8'), { merge: true }) as ComposeFile;
+const dockerfile = readFileSync(`${root}/Dockerfile`, 'utf8');
+
+interface Service {
+  image?: string;
+  build?: { context: string; target?: string };
+  ports?: string[];
+  networks?: string[];
+  healthcheck?: { test: string[] | string; interval?: string; retries?: number };
+  depends_on?: Record<string, { condition: string }> | string[];
+  environment?: Record<string, string>;
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  networks: Record<string, { internal?: boolean } | null>;
+}
+
+const services = Object.entries(compose.services);
+const publicFacing = new Set(['edge', 'media-node']);
+const dataStores = ['postgres', 'redis', 'mongodb', 'upstash-gateway'];
+
+describe('docker-compose.yml', () => {
+  it('runs the whole stack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['edge', 'media-node', 'mongodb', 'postgres', 'redis', 'upstash-gateway'].sort(),
+    );
+  });
+
+  it.each(services)('%s has a healthcheck that runs a real probe', (_name, service) => {
+    const test = service.healthcheck?.test;
+    expect(Array.isArray(test) ? test.join(' ') : test).toMatch(
+      /pg_isready|redis-cli|mongosh|curl -fsS http:\/\/127\.0\.0\.1:\d+\/(health|ready)/,
+    );
+    expect(service.healthcheck?.interval).toBeDefined();
+    expect(service.healthcheck?.retries).toBeGreaterThan(0);
+  });
+
+  it.each(services)('%s waits for its dependencies to be healthy', (_name, service) => {
+    const deps = service.depends_on ?? {};
+    expect(Array.isArray(deps), 'short-form depends_on does not wait for health').toBe(false);
+    for (const [dep, rule] of Object.entries(deps)) {
+      expect(compose.services[dep], `unknown dependency ${dep}`).toBeDefined();
+      expect(rule.condition).toBe('service_healthy');
+    }
+  });
+
+  it('puts every dependency of an app service in its depends_on', () => {
+    expect(Object.keys(compose.services['media-node']?.depends_on ?? {})).toEqual(
+      expect.arrayContaining(['postgres', 'redis', 'mongodb']),
+    );
+    expect(Object.keys(compose.services.edge?.depends_on ?? {})).toEqual(
+      expect.arrayContaining(['postgres', 'upstash-gateway']),
+    );
+    expect(Object.keys(compose.services['upstash-gateway']?.depends_on ?? {})).toEqual(['redis']);
+  });
+
+  it('keeps the databases off the public network', () => {
+    expect(compose.networks.data?.internal).toBe(true);
+    expect(compose.networks.public?.internal ?? false).toBe(false);
+    for (const name of dataStores) {
+      const service = compose.services[name];
+      expect(service?.networks, name).toEqual(['data']);
+    }
+  });
+
+  it('publishes ports only for edge and media-node', () => {
+    for (const [name, service] of services) {
+      if (publicFacing.has(name)) {
+        expect(service.ports?.length, name).toBeGreaterThan(0);
+        expect(service.networks, name).toContain('public');
+      } else {
+        expect(service.ports, name).toBeUndefined();
+      }
+    }
+  });
+
+  it('points the apps at the services by their compose names', () => {
+    for (const name of publicFacing) {
+      const env = compose.services[name]?.environment ?? {};
+      expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
+      expect(env.REDIS_URL).toBe('redis://redis:6379');
+      expect(env.MONGODB_URL).toMatch(/^mongodb:\/\/mongodb:27017\//);
+      expect(env.UPSTASH_REDIS_REST_URL).toBe('http://upstash-gateway:8079');
+    }
+  });
+
+  it('builds every app service from a target the Dockerfile defines', () => {
+    for (const [name, service] of services) {
+      if (!service.build) {
+        expect(service.image, name).toMatch(/^[a-z0-9/_-]+:[\w.-]+$/);
+        continue;
+      }
+      expect(service.build.target, name).toBeDefined();
+      expect(dockerfile).toMatch(new RegExp(`^FROM \\S+ AS ${service.build.target}$`, 'm'));
+    }
+  });
+});
