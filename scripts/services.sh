@@ -147,12 +147,22 @@ redis_down() {
 }
 
 # ------------------------------------------------------------------ FerretDB
+find_go() {
+  command -v go 2>/dev/null && return 0
+  local candidate
+  for candidate in /usr/local/go/bin/go /usr/lib/go/bin/go "$HOME/go/bin/go" "$HOME/sdk/go/bin/go"; do
+    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+
 ferretdb_build() {
   [ -x "$FERRETDB_BIN" ] && return 0
-  command -v go >/dev/null || die "Go is needed to build FerretDB $HUDDLE_FERRETDB_VERSION (install Go >= 1.24)"
+  local go
+  go=$(find_go) || die "Go (>= 1.21, it fetches the toolchain FerretDB needs) is required to build FerretDB $HUDDLE_FERRETDB_VERSION: install it and re-run"
   say "building FerretDB $HUDDLE_FERRETDB_VERSION from the Go module proxy (one time, ~2-3 min)"
   mkdir -p "$(dirname "$FERRETDB_BIN")"
-  (cd "$HUDDLE_ROOT/scripts/ferretdb" && GOFLAGS=-mod=mod GOBIN="$(dirname "$FERRETDB_BIN")" go install .) >&2 \
+  (cd "$HUDDLE_ROOT/scripts/ferretdb" && GOFLAGS=-mod=mod GOBIN="$(dirname "$FERRETDB_BIN")" "$go" install .) >&2 \
     || die "FerretDB build failed"
 }
 
