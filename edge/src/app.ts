@@ -1,8 +1,57 @@
-import { Hono } from 'hono';
-import type { EdgeBindings } from './env.ts';
-import { healthRoutes } from './routes/health/health.routes.ts';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { createRouter } from './lib/openapi.ts';
+import { handleError } from './lib/error-handler.ts';
+import { notFound } from './lib/api-error.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { limitBody, requireJson } from './middleware/body-guard.ts';
+import { resources } from './middleware/resources.ts';
+import { healthRouter } from './routes/health/health.index.ts';
+import { authRouter } from './routes/auth/auth.index.ts';
+import { usersRouter } from './routes/users/users.index.ts';
+import { meetingsRouter } from './routes/meetings/meetings.index.ts';
+import { joinRouter } from './routes/join/join.index.ts';
+import { aiRouter } from './routes/ai/ai.index.ts';
 
 /** The edge API; the same app runs on Workers (index.ts) and under Node (node.ts). */
-export function createApp(): Hono<{ Bindings: EdgeBindings }> {
-  return new Hono<{ Bindings: EdgeBindings }>().route('/', healthRoutes);
+export function createApp() {
+  const app = createRouter();
+
+  app.use('*', requestId());
+  app.use('*', requestLog);
+  app.use('/api/*', (c, next) => {
+    const origins = (c.env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+    return cors({
+      origin: origins,
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    })(c, next);
+  });
+  app.use('/api/*', limitBody, requireJson, resources);
+
+  app.route('/', healthRouter);
+  app.route('/api/v1/auth', authRouter);
+  app.route('/api/v1/users', usersRouter);
+  app.route('/api/v1/meetings', meetingsRouter);
+  app.route('/api/v1/meetings', joinRouter);
+  app.route('/api/v1/ai', aiRouter);
+
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Huddle edge API', version: '1.0.0' },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+
+  app.notFound(() => {
+    throw notFound('No such route.');
+  });
+  app.onError(handleError);
+  return app;
 }
+
+export type EdgeApp = ReturnType<typeof createApp>;

@@ -1,3 +1,7 @@
+import type { Redis } from '@upstash/redis/cloudflare';
+import type { DbClient } from '@huddle/db';
+import type { EdgeConfig } from './config.ts';
+
 /** Bindings and variables the edge Worker receives (wrangler.toml, secrets). */
 export interface EdgeBindings {
   /** Hyperdrive binding in production; locally wrangler points it at a plain URL. */
@@ -6,6 +10,36 @@ export interface EdgeBindings {
   DATABASE_URL?: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
+  JWT_SECRET?: string;
+  LIVEKIT_API_KEY?: string;
+  LIVEKIT_API_SECRET?: string;
   CORS_ORIGINS?: string;
   LOG_LEVEL?: string;
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  REFRESH_TOKEN_TTL_SECONDS?: string;
+  JOIN_TOKEN_TTL_SECONDS?: string;
+}
+
+/** Per-request resources, built by the resources middleware (never module-level on Workers). */
+export interface RequestDeps {
+  config: EdgeConfig;
+  /** Opens this request's Postgres connection on first use. */
+  db(): DbClient;
+  redis: Redis;
+}
+
+/** The authenticated caller, set by the auth middleware. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+}
+
+/** Hono environment of every edge route. */
+export interface AppEnv {
+  Bindings: EdgeBindings;
+  Variables: {
+    requestId: string;
+    deps: RequestDeps;
+    auth: AuthContext;
+  };
 }

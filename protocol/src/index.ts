@@ -1,2 +1,3 @@
 export * from './redis-keys.ts';
 export * from './health.ts';
+export * from './auth.ts';

@@ -16,6 +16,8 @@ export const redisKeys = {
   mediaNodePattern: 'media:nodes:*',
   /** Sticky meeting → media node assignment (SET NX). */
   meetingNode: (meetingId: string) => `media:meeting:${meetingId}`,
+  /** A login session (one refresh-token family); access tokens die with it. */
+  session: (sessionId: string) => `session:${sessionId}`,
   /** AI task stream and its consumer group. */
   aiTasks: 'ai:tasks',
   aiTasksGroup: 'ai-workers',

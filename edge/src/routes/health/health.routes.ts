@@ -1,24 +1,34 @@
-import { Hono } from 'hono';
-import { Redis } from '@upstash/redis/cloudflare';
-import { createWorkerDb, pingDatabase } from '@huddle/db';
-import { probeDependencies } from '@huddle/protocol';
-import type { EdgeBindings } from '../../env.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonContent } from '../../lib/openapi.ts';
 
-/**
- * GET /health: the Worker answers (liveness).
- * GET /ready: Postgres and Redis each answer within the probe timeout, else 503.
- */
-export const healthRoutes = new Hono<{ Bindings: EdgeBindings }>()
-  .get('/health', (c) => c.json({ status: 'ok', service: 'edge' }))
-  .get('/ready', async (c) => {
-    const report = await probeDependencies('edge', {
-      postgres: () => pingDatabase(createWorkerDb(c.env)),
-      redis: () =>
-        new Redis({
-          url: c.env.UPSTASH_REDIS_REST_URL,
-          token: c.env.UPSTASH_REDIS_REST_TOKEN,
-          retry: false,
-        }).ping(),
-    });
-    return c.json(report, report.status === 'ok' ? 200 : 503);
-  });
+const dependencyState = z.object({
+  status: z.enum(['up', 'down']),
+  latencyMs: z.number().optional(),
+  error: z.string().optional(),
+});
+const healthReport = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    service: z.literal('edge'),
+    dependencies: z.record(z.string(), dependencyState).optional(),
+  })
+  .openapi('HealthReport');
+
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['health'],
+  summary: 'Liveness: the Worker answers',
+  responses: { 200: jsonContent(healthReport, 'Alive') },
+});
+
+export const readyRoute = createRoute({
+  method: 'get',
+  path: '/ready',
+  tags: ['health'],
+  summary: 'Readiness: Postgres and Redis each answer',
+  responses: {
+    200: jsonContent(healthReport, 'Every dependency answered'),
+    503: jsonContent(healthReport, 'At least one dependency is down'),
+  },
+});

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { EdgeBindings } from './env.ts';
+
+const configSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  LIVEKIT_API_KEY: z.string().min(1),
+  LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  CORS_ORIGINS: z.string().default(''),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3_600).max(90 * 86_400).default(30 * 86_400),
+  JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(600),
+});
+
+/** Edge settings derived from the Worker's bindings (vars and secrets). */
+export interface EdgeConfig {
+  upstash: { url: string; token: string };
+  jwtSecret: string;
+  livekit: { apiKey: string; apiSecret: string };
+  corsOrigins: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  joinTokenTtlSeconds: number;
+}
+
+/** Thrown when a binding is missing or malformed; names the variables, never their values. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+// The env object of an isolate does not change between requests: parse it once.
+const cache = new WeakMap<object, EdgeConfig>();
+
+/** Parses (once per env object) and returns the edge configuration. */
+export function loadConfig(env: EdgeBindings): EdgeConfig {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => `${i.path.join('.')} (${i.message})`);
+    throw new ConfigError(`edge misconfigured: ${names.join(', ')}`);
+  }
+  const e = parsed.data;
+  const config: EdgeConfig = {
+    upstash: { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN },
+    jwtSecret: e.JWT_SECRET,
+    livekit: { apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
+  };
+  cache.set(env, config);
+  return config;
+}

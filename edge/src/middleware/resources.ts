@@ -1,0 +1,29 @@
+import { createMiddleware } from 'hono/factory';
+import { Redis } from '@upstash/redis/cloudflare';
+import { createWorkerDb, type DbClient } from '@huddle/db';
+import { ConfigError, loadConfig } from '../config.ts';
+import type { AppEnv } from '../env.ts';
+import { unavailable } from '../lib/api-error.ts';
+import { logEvent } from '../lib/log.ts';
+
+/**
+ * Builds this request's config, Redis client and (lazily) its Postgres
+ * connection from `env`, and puts them on `c.var.deps`.
+ */
+export const resources = createMiddleware<AppEnv>(async (c, next) => {
+  let config;
+  try {
+    config = loadConfig(c.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    logEvent(c, 'error', error.message);
+    throw unavailable('misconfigured', 'The service is not configured correctly.');
+  }
+  let db: DbClient | undefined;
+  c.set('deps', {
+    config,
+    db: () => (db ??= createWorkerDb(c.env)),
+    redis: new Redis({ url: config.upstash.url, token: config.upstash.token }),
+  });
+  await next();
+});

@@ -1,0 +1,50 @@
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  accessTokenClaimsSchema,
+  type AccessTokenClaims,
+} from '@huddle/protocol';
+import type { EdgeConfig } from '../config.ts';
+import { unauthorized } from '../lib/api-error.ts';
+
+const secretKeys = new WeakMap<EdgeConfig, Uint8Array>();
+const keyOf = (config: EdgeConfig): Uint8Array => {
+  let key = secretKeys.get(config);
+  if (!key) secretKeys.set(config, (key = new TextEncoder().encode(config.jwtSecret)));
+  return key;
+};
+
+/** Signs a short-lived access token for a user's login session. */
+export async function signAccessToken(
+  config: EdgeConfig,
+  subject: { userId: string; sessionId: string },
+): Promise<{ token: string; expiresIn: number }> {
+  const token = await new SignJWT({ sid: subject.sessionId, typ: 'access' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(subject.userId)
+    .setIssuer(ACCESS_TOKEN_ISSUER)
+    .setAudience(ACCESS_TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
+    .sign(keyOf(config));
+  return { token, expiresIn: config.accessTokenTtlSeconds };
+}
+
+/** Verifies signature, issuer, audience, expiry and claim shapes; 401 otherwise. */
+export async function verifyAccessToken(config: EdgeConfig, token: string): Promise<AccessTokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, keyOf(config), {
+      algorithms: ['HS256'],
+      issuer: ACCESS_TOKEN_ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+    });
+    const claims = accessTokenClaimsSchema.safeParse(payload);
+    if (!claims.success) throw unauthorized('Invalid access token.');
+    return claims.data;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthorized('Access token expired.');
+    if (error instanceof joseErrors.JOSEError) throw unauthorized('Invalid access token.');
+    throw error;
+  }
+}
