@@ -99,7 +99,7 @@ postgres_up() {
     fi
     : > "$log"; is_root && chown postgres: "$log"
     as_pg "$bin/pg_ctl" -D "$dir" -l "$log" -w -t 30 start -o \
-      "-c listen_addresses=127.0.0.1 -p $HUDDLE_PG_PORT -c unix_socket_directories=$RUN -c max_connections=300" \
+      "-c listen_addresses=127.0.0.1 -p $HUDDLE_PG_PORT -c unix_socket_directories=$RUN -c max_connections=300 -c shared_preload_libraries=pg_stat_statements" \
       >/dev/null || { tail -n 20 "$log" >&2; die "PostgreSQL failed to start"; }
   fi
   wait_for PostgreSQL 30 "$log" - "$bin/pg_isready" -q -h 127.0.0.1 -p "$HUDDLE_PG_PORT"
