@@ -2,7 +2,6 @@
 // @upstash/redis client can't express the case: auth, request validation, refused
 // commands, body limits, base64 byte-exactness, Redis outages and the entrypoint.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -11,17 +10,9 @@ import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, DEFAULT_MAX_BODY_BYTES } from '../src/upstash-gateway/gateway.ts';
 import type { Gateway } from '../src/upstash-gateway/gateway.ts';
+import { gatewaySuite, REDIS_URL } from './gateway-fixture.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TOKEN = `test-token-${randomUUID()}`;
-const PREFIX = `test:upstash-gateway-http:${randomUUID()}:`;
-const usedKeys = new Set<string>();
-/** A per-run key, deleted after the suite. */
-const key = (name: string): string => {
-  const full = PREFIX + name;
-  usedKeys.add(full);
-  return full;
-};
+const { token: TOKEN, key, usedKeys } = gatewaySuite('upstash-gateway-http');
 
 let gateway: Gateway;
 let url: string;

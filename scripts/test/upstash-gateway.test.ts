@@ -1,23 +1,14 @@
 // The gateway seen through the real @upstash/redis client: data types, pipelines,
 // transactions, auto-pipelining, binary-safe strings and Redis errors, against the
 // local Redis. Raw-protocol cases live in upstash-gateway-http.test.ts.
-import { randomUUID } from 'node:crypto';
 import { createClient, RESP_TYPES } from '@redis/client';
 import { Redis, errors } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../src/upstash-gateway/gateway.ts';
 import type { Gateway } from '../src/upstash-gateway/gateway.ts';
+import { gatewaySuite, REDIS_URL } from './gateway-fixture.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TOKEN = `test-token-${randomUUID()}`;
-const PREFIX = `test:upstash-gateway:${randomUUID()}:`;
-const usedKeys = new Set<string>();
-/** A per-run key, deleted after the suite. */
-const key = (name: string): string => {
-  const full = PREFIX + name;
-  usedKeys.add(full);
-  return full;
-};
+const { token: TOKEN, key, usedKeys } = gatewaySuite('upstash-gateway');
 
 let gateway: Gateway;
 let url: string;
