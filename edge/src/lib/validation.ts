@@ -1,4 +1,3 @@
-import type { Hook } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import { validationFailed, type FieldIssue } from './api-error.ts';
 
@@ -14,9 +13,13 @@ export function zodIssuesToFields(issues: readonly z.core.$ZodIssue[], prefix?: 
  * The zod-openapi hook for every route: a failed validation becomes a 400
  * listing the failing fields, prefixed by where they came from (body, query, param).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const validationHook: Hook<any, any, any, any> = (result) => {
+type ValidationResult = { target: string } & (
+  | { success: true }
+  | { success: false; error: { issues: readonly z.core.$ZodIssue[] } }
+);
+
+export function validationHook(result: ValidationResult): void {
   if (!result.success) {
     throw validationFailed(zodIssuesToFields(result.error.issues, result.target === 'json' ? 'body' : result.target));
   }
-};
+}

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { Redis } from '@upstash/redis/cloudflare';
 import { createWorkerDb, type DbClient } from '@huddle/db';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type EdgeConfig } from '../config.ts';
 import type { AppEnv } from '../env.ts';
 import { unavailable } from '../lib/api-error.ts';
 import { logEvent } from '../lib/log.ts';
@@ -11,7 +11,7 @@ import { logEvent } from '../lib/log.ts';
  * connection from `env`, and puts them on `c.var.deps`.
  */
 export const resources = createMiddleware<AppEnv>(async (c, next) => {
-  let config;
+  let config: EdgeConfig;
   try {
     config = loadConfig(c.env);
   } catch (error) {

@@ -11,7 +11,10 @@ import { unauthorized } from '../lib/api-error.ts';
 const secretKeys = new WeakMap<EdgeConfig, Uint8Array>();
 const keyOf = (config: EdgeConfig): Uint8Array => {
   let key = secretKeys.get(config);
-  if (!key) secretKeys.set(config, (key = new TextEncoder().encode(config.jwtSecret)));
+  if (!key) {
+    key = new TextEncoder().encode(config.jwtSecret);
+    secretKeys.set(config, key);
+  }
   return key;
 };
 

@@ -48,7 +48,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       const body = parseJsonBody(await readBody(req, options.maxBodyBytes));
       if (pathname === '/') return runOne(res, toCommand(body), base64);
       const commands = toCommandBatch(body);
-      commands.forEach((command, i) => assertAllowed(command, `command ${i + 1}: `));
+      for (const [i, command] of commands.entries()) assertAllowed(command, `command ${i + 1}: `);
       const outcomes =
         pathname === '/pipeline'
           ? await options.executor.pipeline(commands)
