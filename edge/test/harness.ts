@@ -15,6 +15,8 @@ export interface EdgeUnderTest {
   /** Sends a request to the Worker running in workerd. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
+  /** What the Worker logged so far (console output captured from workerd). */
+  logs(): string[];
 }
 
 /**
@@ -50,5 +52,6 @@ export async function startEdge(
   return {
     fetch: (path, init) => server.fetch(path, init as never) as unknown as Promise<Response>,
     close: () => server.close(),
+    logs: () => server.getLogs().map((entry) => JSON.stringify(entry)),
   };
 }

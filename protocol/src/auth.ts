@@ -19,6 +19,10 @@ export const accessTokenClaimsSchema = z.object({
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
 
+/** Password length bounds, in characters (UTF-16 code units, as JavaScript counts them). */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
 /** The LiveKit/SFU room of a meeting: the same name on every backend. */
 export function meetingRoomName(meetingId: string): string {
   return `meeting-${meetingId}`;

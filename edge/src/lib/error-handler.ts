@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { ApiError, validationFailed } from './api-error.ts';
+import { ApiError, unavailable, validationFailed } from './api-error.ts';
+import { isDependencyUnavailable } from './dependency-errors.ts';
 import { zodIssuesToFields } from './validation.ts';
 import { logEvent } from './log.ts';
 
@@ -10,7 +11,7 @@ import { logEvent } from './log.ts';
 export function handleError(error: Error, c: Context): Response {
   const apiError = toApiError(error);
   if (apiError.status >= 500) {
-    logEvent(c, 'error', 'request failed', { err: error.message, stack: error.stack });
+    logEvent(c, 'error', 'request failed', { status: apiError.status, err: error.message, stack: error.stack });
   }
   const body = {
     error: {
@@ -27,6 +28,9 @@ function toApiError(error: Error): ApiError {
   if (error instanceof ZodError) return validationFailed(zodIssuesToFields(error.issues));
   if (error instanceof HTTPException) {
     return new ApiError(error.status as ContentfulStatusCode, codeForStatus(error.status), publicMessage(error));
+  }
+  if (isDependencyUnavailable(error)) {
+    return unavailable('dependency_unavailable', 'A backing service is unavailable; retry shortly.');
   }
   return new ApiError(500, 'internal', 'Something went wrong on our side.');
 }

@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { Redis } from '@upstash/redis/cloudflare';
-import { createWorkerDb, type DbClient } from '@huddle/db';
+import { createDb, type DbClient } from '@huddle/db';
 import { ConfigError, loadConfig, type EdgeConfig } from '../config.ts';
 import type { AppEnv } from '../env.ts';
 import { unavailable } from '../lib/api-error.ts';
@@ -22,8 +22,15 @@ export const resources = createMiddleware<AppEnv>(async (c, next) => {
   let db: DbClient | undefined;
   c.set('deps', {
     config,
-    db: () => (db ??= createWorkerDb(c.env)),
-    redis: new Redis({ url: config.upstash.url, token: config.upstash.token }),
+    // workerd: a connection for this request; Node: the process-wide pool (a connection per
+    // request would never be closed there).
+    db: () => (db ??= createDb(c.env)),
+    redis: new Redis({
+      url: config.upstash.url,
+      token: config.upstash.token,
+      // Two quick retries: a down gateway answers 503 in ~0.2 s, not after the default ~4 s.
+      retry: { retries: 2, backoff: (attempt) => 50 * 2 ** attempt },
+    }),
   });
   await next();
 });

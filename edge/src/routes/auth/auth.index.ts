@@ -1,4 +1,9 @@
 import { createRouter } from '../../lib/openapi.ts';
+import * as handlers from './auth.handlers.ts';
+import * as routes from './auth.routes.ts';
 
-// Placeholder: routes are added by the feature that owns this folder.
-export const authRouter = createRouter();
+export const authRouter = createRouter()
+  .openapi(routes.registerRoute, handlers.register)
+  .openapi(routes.loginRoute, handlers.login)
+  .openapi(routes.refreshRoute, handlers.refresh)
+  .openapi(routes.logoutRoute, handlers.logout);

@@ -1,4 +1,5 @@
 import { createRouter } from '../../lib/openapi.ts';
+import * as handlers from './users.handlers.ts';
+import * as routes from './users.routes.ts';
 
-// Placeholder: routes are added by the feature that owns this folder.
-export const usersRouter = createRouter();
+export const usersRouter = createRouter().openapi(routes.meRoute, handlers.me);

@@ -1,0 +1,118 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { LIMITS } from '@huddle/db';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@huddle/protocol';
+import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { requireAuth } from '../../middleware/auth.ts';
+import { LOGIN_LIMITS, REGISTER_LIMITS } from '../../services/auth.ts';
+import { userSchema } from '../users/users.schemas.ts';
+
+// A short deny-list of the passwords tried first by every guesser; length is the main rule.
+const COMMON_PASSWORDS = new Set([
+  'password', 'password1', 'password123', 'passw0rd', '12345678', '123456789', '1234567890',
+  'qwertyuiop', 'qwerty123', '11111111', '00000000', 'iloveyou', 'abc12345', 'abcd1234',
+  'letmein1', 'welcome1', 'sunshine', 'football', 'baseball', 'princess', 'admin123', 'huddle123',
+]);
+
+const password = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
+
+export const registerBody = z
+  .object({
+    username: z
+      .string()
+      .min(LIMITS.usernameMin)
+      .max(LIMITS.usernameMax)
+      .regex(/^[a-zA-Z0-9_.-]+$/, 'Use only letters, digits, "_", "." and "-".')
+      .openapi({ example: 'ada.l' }),
+    email: z.email().max(LIMITS.emailMax).openapi({ example: 'ada@example.com' }),
+    password: password.openapi({ example: 'correct horse battery staple' }),
+    fullName: z.string().trim().min(1).max(LIMITS.fullNameMax).nullish().openapi({ example: 'Ada Lovelace' }),
+  })
+  // Runs only when every field has the right type; skips passwords already failing on length.
+  .superRefine((body, ctx) => {
+    if (body.password.length < PASSWORD_MIN_LENGTH || body.password.length > PASSWORD_MAX_LENGTH) return;
+    const lower = body.password.toLowerCase();
+    const weak =
+      COMMON_PASSWORDS.has(lower) ||
+      /^(.)\1*$/.test(body.password) ||
+      lower === body.username.toLowerCase() ||
+      lower === body.email.toLowerCase();
+    if (weak) ctx.addIssue({ code: 'custom', path: ['password'], message: 'This password is too easy to guess.' });
+  })
+  .openapi('RegisterRequest');
+
+export const loginBody = z
+  .object({
+    login: z.string().trim().min(1).max(LIMITS.emailMax).openapi({ description: 'Username or email (any case)', example: 'ada.l' }),
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  })
+  .openapi('LoginRequest');
+
+export const refreshBody = z
+  .object({ refreshToken: z.string().min(1).max(1024) })
+  .openapi('RefreshRequest');
+
+const tokenPair = z
+  .object({
+    accessToken: z.string().openapi({ description: 'JWT for `Authorization: Bearer`' }),
+    refreshToken: z.string().openapi({ description: 'Opaque; single use — every refresh returns a new one' }),
+    expiresIn: z.number().int().openapi({ description: 'Access-token lifetime, in seconds', example: 900 }),
+    user: userSchema,
+  })
+  .openapi('TokenPair');
+
+export const registerRoute = createRoute({
+  method: 'post',
+  path: '/register',
+  tags: ['auth'],
+  summary: 'Create an account',
+  description: `Rate limit: ${REGISTER_LIMITS.perIp.limit} registrations per ${REGISTER_LIMITS.perIp.windowSeconds} s per IP.`,
+  request: { body: { ...jsonContent(registerBody, 'New account'), required: true } },
+  responses: {
+    201: jsonContent(userSchema, 'Created'),
+    ...errorResponses(400, 409, 413, 415, 429, 503),
+  },
+});
+
+export const loginRoute = createRoute({
+  method: 'post',
+  path: '/login',
+  tags: ['auth'],
+  summary: 'Sign in with username or email and password',
+  description:
+    'Unknown account, wrong password and disabled account all give 401 `invalid_credentials`. ' +
+    `Rate limits: ${LOGIN_LIMITS.perIp.limit} attempts per ${LOGIN_LIMITS.perIp.windowSeconds} s per IP; ` +
+    `${LOGIN_LIMITS.perAccount.limit} attempts per ${LOGIN_LIMITS.perAccount.windowSeconds} s per login, cleared by a successful login.`,
+  request: { body: { ...jsonContent(loginBody, 'Credentials'), required: true } },
+  responses: {
+    200: jsonContent(tokenPair, 'Signed in'),
+    ...errorResponses(400, 401, 413, 415, 429, 503),
+  },
+});
+
+export const refreshRoute = createRoute({
+  method: 'post',
+  path: '/refresh',
+  tags: ['auth'],
+  summary: 'Exchange a refresh token for a new pair (the old refresh token stops working)',
+  description:
+    'Presenting an already-used refresh token revokes the whole session (401 `refresh_token_reused`). ' +
+    'Clients must not refresh concurrently with the same token.',
+  request: { body: { ...jsonContent(refreshBody, 'The current refresh token'), required: true } },
+  responses: {
+    200: jsonContent(tokenPair, 'New pair'),
+    ...errorResponses(400, 401, 413, 415, 503),
+  },
+});
+
+export const logoutRoute = createRoute({
+  method: 'post',
+  path: '/logout',
+  tags: ['auth'],
+  summary: 'End this session (its access and refresh tokens stop working at once)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  responses: {
+    204: { description: 'Signed out' },
+    ...errorResponses(401, 503),
+  },
+});

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { Redis } from '@upstash/redis';
+import { createNodeDb, users, type NodeDb } from '@huddle/db';
+import { redisKeys } from '@huddle/protocol';
+import { startEdge, testSecrets, type EdgeUnderTest } from './harness.ts';
+import { authHeaders, postJson, registerAndLogin, testClientIp, type TestUser } from './users-helper.ts';
+
+const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle_test';
+let edge: EdgeUnderTest;
+let pg: NodeDb;
+let redis: Redis;
+
+beforeAll(async () => {
+  edge = await startEdge({ databaseUrl });
+  pg = createNodeDb(databaseUrl, { shared: false, max: 2 });
+  redis = new Redis({
+    url: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
+    token: testSecrets.UPSTASH_REDIS_REST_TOKEN,
+  });
+});
+afterAll(async () => {
+  await edge?.close();
+  await pg?.close();
+});
+
+interface Pair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: TestUser;
+}
+const refresh = (refreshToken: unknown) => edge.fetch('/api/v1/auth/refresh', postJson({ refreshToken }));
+const me = (accessToken: string) => edge.fetch('/api/v1/users/me', { headers: authHeaders(accessToken) });
+const sessionKeyOf = (refreshToken: string): string => redisKeys.session(refreshToken.split('.')[0] ?? '');
+
+describe('POST /api/v1/auth/refresh', () => {
+  it('returns a new pair, rotates the refresh token and keeps the session', async () => {
+    const signedIn = await registerAndLogin(edge);
+    const key = sessionKeyOf(signedIn.refreshToken);
+    await redis.expire(key, 3_600); // shortened, to see the refresh restart the TTL
+
+    const response = await refresh(signedIn.refreshToken);
+    expect(response.status).toBe(200);
+    const pair = (await response.json()) as Pair;
+    expect(pair).toEqual({
+      accessToken: expect.any(String),
+      refreshToken: expect.stringMatching(/^[\w-]{22}\.[\w-]{43}$/),
+      expiresIn: 900,
+      user: signedIn.user,
+    });
+    expect(pair.refreshToken).not.toBe(signedIn.refreshToken);
+    expect(sessionKeyOf(pair.refreshToken)).toBe(key); // same session, new secret
+    expect(await redis.ttl(key)).toBeGreaterThan(30 * 86_400 - 60);
+    expect(await redis.hget(key, 'generation')).toBe(2);
+    expect((await me(pair.accessToken)).status).toBe(200);
+    expect((await me(signedIn.accessToken)).status).toBe(200); // same session: still valid until it expires
+
+    // The new refresh token works in turn.
+    const again = await refresh(pair.refreshToken);
+    expect(again.status).toBe(200);
+    expect(await redis.hget(key, 'generation')).toBe(3);
+  });
+
+  it('treats an already-rotated token as reuse: 401 and the whole session is revoked', async () => {
+    const signedIn = await registerAndLogin(edge);
+    const rotated = (await (await refresh(signedIn.refreshToken)).json()) as Pair;
+    expect((await me(rotated.accessToken)).status).toBe(200);
+
+    const reuse = await refresh(signedIn.refreshToken);
+    expect(reuse.status).toBe(401);
+    expect(await reuse.json()).toEqual({ error: { code: 'refresh_token_reused', message: expect.any(String) } });
+    expect(await redis.exists(sessionKeyOf(signedIn.refreshToken))).toBe(0);
+    // Every token of the family is dead: both access tokens and the newest refresh token.
+    expect((await me(rotated.accessToken)).status).toBe(401);
+    expect((await me(signedIn.accessToken)).status).toBe(401);
+    const newest = await refresh(rotated.refreshToken);
+    expect(newest.status).toBe(401);
+    expect(await newest.json()).toMatchObject({ error: { code: 'invalid_refresh_token' } });
+  });
+
+  it('lets exactly one of two concurrent refreshes with the same token succeed', async () => {
+    for (let round = 0; round < 3; round++) {
+      const signedIn = await registerAndLogin(edge);
+      const responses = await Promise.all([refresh(signedIn.refreshToken), refresh(signedIn.refreshToken)]);
+      const statuses = responses.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 401]);
+      const loser = responses.find((r) => r.status === 401);
+      expect(await loser?.json()).toMatchObject({ error: { code: 'refresh_token_reused' } });
+      // The loser presented a rotated token, which is reuse: the winner's tokens are revoked too.
+      const winner = (await responses.find((r) => r.status === 200)?.json()) as Pair;
+      expect((await me(winner.accessToken)).status).toBe(401);
+    }
+  });
+
+  it('answers 401 invalid_refresh_token for garbage, unknown sessions and secrets it never issued', async () => {
+    const signedIn = await registerAndLogin(edge);
+    const [sid] = signedIn.refreshToken.split('.');
+    const neverIssued = `${sid}.${'A'.repeat(43)}`;
+    const unknownSession = `${'B'.repeat(22)}.${'C'.repeat(43)}`;
+    for (const token of ['garbage', `${signedIn.refreshToken}.x`, unknownSession, neverIssued, signedIn.accessToken]) {
+      const response = await refresh(token);
+      expect(response.status, token).toBe(401);
+      expect(await response.json(), token).toEqual({ error: { code: 'invalid_refresh_token', message: expect.any(String) } });
+    }
+    // A wrong secret is not proof of theft (the session id is visible in access tokens): the session lives on.
+    expect((await me(signedIn.accessToken)).status).toBe(200);
+    expect((await refresh(signedIn.refreshToken)).status).toBe(200);
+  });
+
+  it('validates the body (400) and rejects expired sessions and disabled users (401)', async () => {
+    const missing = await edge.fetch('/api/v1/auth/refresh', postJson({}));
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: { code: 'validation_failed', details: [{ path: 'body.refreshToken' }] } });
+    expect((await refresh(12)).status).toBe(400);
+
+    const expiring = await registerAndLogin(edge);
+    await redis.pexpire(sessionKeyOf(expiring.refreshToken), 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await refresh(expiring.refreshToken)).status).toBe(401);
+    expect((await me(expiring.accessToken)).status).toBe(401);
+
+    const disabled = await registerAndLogin(edge);
+    await pg.db.update(users).set({ status: 'disabled' }).where(sql`${users.id} = ${disabled.user.id}`);
+    const response = await refresh(disabled.refreshToken);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_refresh_token' } });
+    expect(await redis.exists(sessionKeyOf(disabled.refreshToken))).toBe(0);
+  });
+
+  it('logout of one session leaves the user’s other sessions alone', async () => {
+    const first = await registerAndLogin(edge);
+    const second = (await (
+      await edge.fetch('/api/v1/auth/login', postJson({ login: first.user.email, password: first.password }, { 'cf-connecting-ip': testClientIp() }))
+    ).json()) as Pair;
+    expect((await edge.fetch('/api/v1/auth/logout', { method: 'POST', headers: authHeaders(first.accessToken) })).status).toBe(204);
+    expect((await me(first.accessToken)).status).toBe(401);
+    expect((await me(second.accessToken)).status).toBe(200);
+    expect((await refresh(second.refreshToken)).status).toBe(200);
+  });
+});
