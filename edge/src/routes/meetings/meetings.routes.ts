@@ -1,0 +1,106 @@
+import { createRoute } from '@hono/zod-openapi';
+import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { requireAuth } from '../../middleware/auth.ts';
+import {
+  createMeetingBody,
+  invitationBody,
+  invitationResultSchema,
+  listMeetingsQuery,
+  meetingIdParams,
+  meetingPageSchema,
+  meetingSchema,
+  updateMeetingBody,
+} from './meetings.schemas.ts';
+
+const common = {
+  tags: ['meetings'],
+  security: [{ bearer: [] }],
+  middleware: [requireAuth],
+};
+
+export const createMeetingRoute = createRoute({
+  ...common,
+  method: 'post',
+  path: '/',
+  summary: 'Create a meeting with its host (the caller) and invitees, in one transaction',
+  description:
+    'Every invited id must name an existing active user; otherwise 400 `unknown_users` with `details.unknownUserIds` and nothing is written.',
+  request: { body: { ...jsonContent(createMeetingBody, 'The meeting'), required: true } },
+  responses: {
+    201: jsonContent(meetingSchema, 'Created'),
+    ...errorResponses(400, 401, 413, 415, 503),
+  },
+});
+
+export const listMeetingsRoute = createRoute({
+  ...common,
+  method: 'get',
+  path: '/',
+  summary: "The caller's meetings, newest start time first (keyset pagination)",
+  request: { query: listMeetingsQuery },
+  responses: {
+    200: jsonContent(meetingPageSchema, 'One page; pass nextCursor as cursor for the next'),
+    ...errorResponses(400, 401),
+  },
+});
+
+export const getMeetingRoute = createRoute({
+  ...common,
+  method: 'get',
+  path: '/{id}',
+  summary: 'A meeting with its participants (participants only)',
+  request: { params: meetingIdParams },
+  responses: {
+    200: jsonContent(meetingSchema, 'The meeting'),
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+export const updateMeetingRoute = createRoute({
+  ...common,
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Change title, start time, duration or settings (host only)',
+  description: 'Not for ended or cancelled meetings; the start time only while scheduled (409 `invalid_state`).',
+  request: { params: meetingIdParams, body: { ...jsonContent(updateMeetingBody, 'Fields to change'), required: true } },
+  responses: {
+    200: jsonContent(meetingSchema, 'The updated meeting'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+  },
+});
+
+export const inviteRoute = createRoute({
+  ...common,
+  method: 'post',
+  path: '/{id}/invitations',
+  summary: 'Invite users (host or cohost); users already in the meeting are skipped',
+  request: { params: meetingIdParams, body: { ...jsonContent(invitationBody, 'Who to invite'), required: true } },
+  responses: {
+    200: jsonContent(invitationResultSchema, 'Everyone in the meeting now'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+  },
+});
+
+export const startMeetingRoute = createRoute({
+  ...common,
+  method: 'post',
+  path: '/{id}/start',
+  summary: 'Start a scheduled meeting (host only)',
+  request: { params: meetingIdParams },
+  responses: {
+    200: jsonContent(meetingSchema, 'The meeting, now ongoing'),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+export const endMeetingRoute = createRoute({
+  ...common,
+  method: 'post',
+  path: '/{id}/end',
+  summary: 'End an ongoing meeting and record its statistics (host only)',
+  request: { params: meetingIdParams },
+  responses: {
+    200: jsonContent(meetingSchema, 'The meeting, now ended'),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});

@@ -1,0 +1,83 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { meetings, type MeetingStatus } from '@huddle/db';
+import type { MeetingStatsSummary } from '@huddle/protocol';
+import type { RequestDeps } from '../env.ts';
+import { afterMeetingWrite, meetingEvent } from './meeting-events.ts';
+import { currentStatus, invalidTransition, meetingNotFound, requireRole } from './meeting-guards.ts';
+import { writeMeetingStats } from './meeting-stats.ts';
+import { loadMeetingView, type MeetingView } from './meeting-view.ts';
+
+// Millisecond precision, so the times survive the round trip through JS Dates exactly.
+const nowMs = sql`date_trunc('milliseconds', clock_timestamp())`;
+
+/** Thrown inside the end transaction to roll it back when the meeting was not ongoing. */
+class NotOngoing extends Error {
+  override name = 'NotOngoing';
+}
+
+/**
+ * Host only: scheduled → ongoing, stamping started_at. A conditional UPDATE (WHERE
+ * status = 'scheduled'), so concurrent starts cannot both succeed; anything else
+ * is 409 invalid_transition.
+ */
+export async function startMeeting(deps: RequestDeps, callerId: string, meetingId: string): Promise<MeetingView> {
+  const { db } = deps.db();
+  await requireRole(db, meetingId, callerId, ['host'], 'start');
+  const [row] = await db
+    .update(meetings)
+    .set({ status: 'ongoing', startedAt: nowMs })
+    .where(and(eq(meetings.id, meetingId), eq(meetings.status, 'scheduled')))
+    .returning({ startedAt: meetings.startedAt });
+  if (!row?.startedAt) throw invalidTransition(await currentStatus(db, meetingId), 'ongoing');
+  await afterMeetingWrite(
+    deps.redis,
+    meetingEvent('meeting.started', meetingId, { startedAt: row.startedAt.toISOString(), startedBy: callerId }),
+  );
+  return reload(deps, meetingId);
+}
+
+/**
+ * Host only: ongoing → ended in ONE transaction with the meeting_stats row (see
+ * writeMeetingStats). The conditional UPDATE (WHERE status = 'ongoing') takes the
+ * row lock first, so of two concurrent /end calls exactly one ends the meeting and
+ * writes stats; the other re-checks the committed row and gets 409.
+ */
+export async function endMeeting(deps: RequestDeps, callerId: string, meetingId: string): Promise<MeetingView> {
+  const { db } = deps.db();
+  await requireRole(db, meetingId, callerId, ['host'], 'end');
+  let ended: { endedAt: Date; stats: MeetingStatsSummary };
+  try {
+    ended = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(meetings)
+        .set({ status: 'ended', endedAt: sql`greatest(${nowMs}, ${meetings.startedAt})` })
+        .where(and(eq(meetings.id, meetingId), eq(meetings.status, 'ongoing')))
+        .returning({ startedAt: meetings.startedAt, endedAt: meetings.endedAt });
+      if (!row) throw new NotOngoing();
+      // An ongoing meeting always has started_at (startMeeting sets both); be safe anyway.
+      const startedAt = row.startedAt ?? row.endedAt;
+      if (!startedAt || !row.endedAt) throw new Error(`meeting ${meetingId} ended without timestamps`);
+      const stats = await writeMeetingStats(tx, meetingId, startedAt, row.endedAt);
+      return { endedAt: row.endedAt, stats };
+    });
+  } catch (error) {
+    if (!(error instanceof NotOngoing)) throw error;
+    const from: MeetingStatus = await currentStatus(db, meetingId);
+    throw invalidTransition(from, 'ended');
+  }
+  await afterMeetingWrite(
+    deps.redis,
+    meetingEvent('meeting.ended', meetingId, {
+      endedAt: ended.endedAt.toISOString(),
+      endedBy: callerId,
+      stats: ended.stats,
+    }),
+  );
+  return reload(deps, meetingId);
+}
+
+async function reload(deps: RequestDeps, meetingId: string): Promise<MeetingView> {
+  const view = await loadMeetingView(deps.db().db, meetingId);
+  if (!view) throw meetingNotFound();
+  return view;
+}
