@@ -104,6 +104,11 @@ async function startSession(deps: RequestDeps, user: User): Promise<TokenPair> {
     tokenHash: await hashRefreshSecret(secret),
     ttlSeconds: deps.config.refreshTokenTtlSeconds,
   });
+  return issuePair(deps, user, sessionId, secret);
+}
+
+/** An access token for the session plus the refresh token carrying `secret`. */
+async function issuePair(deps: RequestDeps, user: User, sessionId: string, secret: string): Promise<TokenPair> {
   const access = await signAccessToken(deps.config, { userId: user.id, sessionId });
   return {
     accessToken: access.token,
@@ -138,13 +143,7 @@ export async function refresh(deps: RequestDeps, refreshToken: string): Promise<
     await deleteSession(deps.redis, sessionId);
     throw invalidRefreshToken();
   }
-  const access = await signAccessToken(deps.config, { userId: user.id, sessionId });
-  return {
-    accessToken: access.token,
-    refreshToken: formatRefreshToken(sessionId, nextSecret),
-    expiresIn: access.expiresIn,
-    user: toPublicUser(user),
-  };
+  return issuePair(deps, user, sessionId, nextSecret);
 }
 
 /** Ends the caller's session: its access and refresh tokens stop working at once. */
