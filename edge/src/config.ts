@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MEDIA_NODE_REGISTRY_PREFIX, mediaNodeRegistryPrefixSchema, redisKeys } from '@huddle/protocol';
 import type { EdgeBindings } from './env.ts';
 
 const configSchema = z.object({
@@ -11,6 +12,8 @@ const configSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3_600).max(90 * 86_400).default(30 * 86_400),
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(600),
+  MEDIA_NODE_REGISTRY_PREFIX: mediaNodeRegistryPrefixSchema.default(DEFAULT_MEDIA_NODE_REGISTRY_PREFIX),
+  AI_TASKS_STREAM: z.string().regex(/^[A-Za-z0-9:_.{}-]+$/).default(redisKeys.aiTasks),
 });
 
 /** Edge settings derived from the Worker's bindings (vars and secrets). */
@@ -22,6 +25,10 @@ export interface EdgeConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   joinTokenTtlSeconds: number;
+  /** Key prefix of the media node registry (`media:nodes:`); media nodes must use the same. */
+  mediaNodeRegistryPrefix: string;
+  /** Stream AI tasks are added to (`ai:tasks`); the AI worker pool must read the same. */
+  aiTasksStream: string;
 }
 
 /** Thrown when a binding is missing or malformed; names the variables, never their values. */
@@ -50,6 +57,8 @@ export function loadConfig(env: EdgeBindings): EdgeConfig {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
+    mediaNodeRegistryPrefix: e.MEDIA_NODE_REGISTRY_PREFIX,
+    aiTasksStream: e.AI_TASKS_STREAM,
   };
   cache.set(env, config);
   return config;

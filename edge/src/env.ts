@@ -18,6 +18,10 @@ export interface EdgeBindings {
   ACCESS_TOKEN_TTL_SECONDS?: string;
   REFRESH_TOKEN_TTL_SECONDS?: string;
   JOIN_TOKEN_TTL_SECONDS?: string;
+  /** Media node registry key prefix (default `media:nodes:`). */
+  MEDIA_NODE_REGISTRY_PREFIX?: string;
+  /** AI task stream (default `ai:tasks`). */
+  AI_TASKS_STREAM?: string;
 }
 
 /** Per-request resources, built by the resources middleware (never module-level on Workers). */

@@ -1,10 +1,13 @@
 import { serve } from '@hono/node-server';
+import { closeSharedDbs } from '@huddle/db';
 import { createApp } from './app.ts';
 import type { EdgeBindings } from './env.ts';
 
 // The edge app under Node (@hono/node-server), for benchmarks and for people who do
-// not deploy to Workers. Bindings come from the process environment.
+// not deploy to Workers. Bindings come from the process environment: every variable the
+// Worker gets from wrangler.toml or as a secret (JWT_SECRET, LIVEKIT_API_KEY, ...).
 const env: EdgeBindings = {
+  ...(process.env as Partial<EdgeBindings>),
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle',
   UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
   UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN ?? '',
@@ -18,5 +21,7 @@ const app = createApp();
 const server = serve({ fetch: (request) => app.fetch(request, env), port, hostname }, (info) => {
   console.info(JSON.stringify({ level: 'info', service: 'edge', msg: 'edge (node adapter) listening', port: info.port }));
 });
-process.once('SIGTERM', () => server.close());
-process.once('SIGINT', () => server.close());
+// Under Node the app's requests share one Postgres pool (createDb): close it after the server.
+const shutdown = () => server.close(() => void closeSharedDbs());
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

@@ -1,3 +1,6 @@
 export * from './redis-keys.ts';
 export * from './health.ts';
 export * from './auth.ts';
+export * from './meeting-events.ts';
+export * from './media-nodes.ts';
+export * from './ai-tasks.ts';

@@ -1,4 +1,6 @@
 import { createRouter } from '../../lib/openapi.ts';
+import * as handlers from './ai.handlers.ts';
+import * as routes from './ai.routes.ts';
 
-// Placeholder: routes are added by the feature that owns this folder.
-export const aiRouter = createRouter();
+/** `POST /ai/tasks`, mounted under /api/v1/ai. */
+export const aiRouter = createRouter().openapi(routes.createTaskRoute, handlers.createTask);

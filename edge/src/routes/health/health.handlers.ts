@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { Redis } from '@upstash/redis/cloudflare';
-import { createWorkerDb, pingDatabase } from '@huddle/db';
+import { createDb, pingDatabase } from '@huddle/db';
 import { probeDependencies } from '@huddle/protocol';
 import type { AppEnv } from '../../env.ts';
 import type { healthRoute, readyRoute } from './health.routes.ts';
@@ -12,7 +12,7 @@ export const health: RouteHandler<typeof healthRoute, AppEnv> = (c) =>
 // when secrets are missing, and says which dependency is down.
 export const ready: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
   const report = await probeDependencies('edge', {
-    postgres: () => pingDatabase(createWorkerDb(c.env)),
+    postgres: () => pingDatabase(createDb(c.env)),
     redis: () =>
       new Redis({ url: c.env.UPSTASH_REDIS_REST_URL, token: c.env.UPSTASH_REDIS_REST_TOKEN, retry: false }).ping(),
   });

@@ -1,4 +1,6 @@
 import { createRouter } from '../../lib/openapi.ts';
+import * as handlers from './join.handlers.ts';
+import * as routes from './join.routes.ts';
 
-// Placeholder: routes are added by the feature that owns this folder.
-export const joinRouter = createRouter();
+/** `POST /meetings/{id}/join`, mounted under /api/v1/meetings. */
+export const joinRouter = createRouter().openapi(routes.joinRoute, handlers.join);

@@ -1,0 +1,37 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { mediaBackendValues } from '@huddle/protocol';
+import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { requireAuth } from '../../middleware/auth.ts';
+
+const joinParams = z.object({
+  id: z
+    .uuid()
+    .transform((id) => id.toLowerCase())
+    .openapi({ param: { name: 'id', in: 'path' }, example: '0b8f6a52-3f0e-4d57-9b7e-2f6f1c7d9a10' }),
+});
+
+const joinGrantSchema = z
+  .object({
+    backend: z.enum(mediaBackendValues).openapi({ description: 'SFU implementation of the assigned media node' }),
+    url: z.string().openapi({ description: 'WebSocket base URL of the media node', example: 'wss://media-1.example.com' }),
+    token: z.string().openapi({ description: 'LiveKit-format access token for the meeting room (short-lived)' }),
+  })
+  .openapi('JoinGrant');
+
+export const joinRoute = createRoute({
+  method: 'post',
+  path: '/{id}/join',
+  tags: ['meetings'],
+  summary: 'Join a meeting: the media node to connect to and a signaling token',
+  description:
+    'Participants only. Unknown meetings and meetings the caller is not in are 404; a declined invitation is 403; ' +
+    'an ended or cancelled meeting is 409. The meeting stays on one media node; 503 `no_media_node` (with Retry-After) ' +
+    'when none is live.',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: joinParams },
+  responses: {
+    200: jsonContent(joinGrantSchema, 'Where to connect, and the token'),
+    ...errorResponses(400, 401, 403, 404, 409, 503),
+  },
+});

@@ -1,0 +1,67 @@
+import { eq } from 'drizzle-orm';
+import { users, type Database } from '@huddle/db';
+import type { MediaBackend } from '@huddle/protocol';
+import type { RequestDeps } from '../env.ts';
+import { conflict, forbidden, notFound } from '../lib/api-error.ts';
+import { findMembership, type Membership } from './meeting-access.ts';
+import { mintJoinToken } from './join-tokens.ts';
+import { placeMeeting } from './media-nodes.ts';
+
+/** Where and with what a participant connects to a meeting's media. */
+export interface JoinGrant {
+  /** SFU implementation of the node (`mediasoup` or `livekit`). */
+  backend: MediaBackend;
+  /** Base WebSocket URL of the node (connect to `{url}/ws?access_token={token}` for mediasoup). */
+  url: string;
+  /** LiveKit-format access token for the meeting's room. */
+  token: string;
+}
+
+/**
+ * The caller's membership of a meeting they may act in. Unknown meetings and meetings
+ * the caller is not in are both 404, as for GET /meetings/{id}: ids of other people's
+ * meetings are not revealed. A participant who declined gets 403.
+ */
+export async function requireParticipant(db: Database, meetingId: string, userId: string): Promise<Membership> {
+  const membership = await findMembership(db, meetingId, userId);
+  if (!membership) throw notFound('No such meeting.');
+  if (membership.participantStatus === 'declined') {
+    throw forbidden('You declined this meeting; ask the host for a new invitation.');
+  }
+  return membership;
+}
+
+/**
+ * `POST /meetings/{id}/join`: checks that the caller may join (participant, meeting
+ * not ended or cancelled), places the meeting on a media node and mints the token.
+ * Joining a scheduled meeting is allowed (people arrive before the host starts it).
+ */
+export async function joinMeeting(deps: RequestDeps, meetingId: string, userId: string): Promise<JoinGrant> {
+  const { db } = deps.db();
+  // Both queries go out on the request's single connection, pipelined.
+  const [membership, displayName] = await Promise.all([
+    requireParticipant(db, meetingId, userId),
+    findDisplayName(db, userId),
+  ]);
+  if (membership.meetingStatus === 'ended' || membership.meetingStatus === 'cancelled') {
+    throw conflict(`meeting_${membership.meetingStatus}`, `The meeting has ${membership.meetingStatus === 'ended' ? 'ended' : 'been cancelled'}.`);
+  }
+  const node = await placeMeeting({ redis: deps.redis, prefix: deps.config.mediaNodeRegistryPrefix }, meetingId);
+  const token = await mintJoinToken(deps.config, {
+    userId,
+    displayName: displayName ?? userId,
+    meetingId,
+    role: membership.role,
+  });
+  return { backend: node.backend, url: node.url, token };
+}
+
+/** The user's full name, else their username (undefined if the user is gone). */
+async function findDisplayName(db: Database, userId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ username: users.username, fullName: users.fullName })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row ? (row.fullName ?? row.username) : undefined;
+}
