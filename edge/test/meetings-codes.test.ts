@@ -112,7 +112,10 @@ describe('insertWithUniqueCode (real database)', () => {
       await savepoint.insert(meetings).values({ title: 'Never', meetingCode: code, creatorId, startTime: new Date(), durationMinutes: 30 });
     };
     const exhausted = await pg.db
-      .transaction((tx) => insertWithUniqueCode(tx, insert, { generate: () => (calls++, taken), maxAttempts: 3 }))
+      .transaction((tx) => insertWithUniqueCode(tx, insert, { generate: () => {
+          calls++;
+          return taken;
+        }, maxAttempts: 3 }))
       .catch((error: unknown) => error);
     expect(calls).toBe(3);
     expect(exhausted).toBeInstanceOf(ApiError);
@@ -126,7 +129,12 @@ describe('insertWithUniqueCode (real database)', () => {
           async (savepoint, code) => {
             await savepoint.insert(meetings).values({ title: '', meetingCode: code, creatorId, startTime: new Date(), durationMinutes: 30 });
           },
-          { generate: () => (generated++, freshCode()) },
+          {
+            generate: () => {
+              generated++;
+              return freshCode();
+            },
+          },
         ),
       )
       .catch((error: unknown) => error);

@@ -139,7 +139,7 @@ export async function refresh(deps: RequestDeps, refreshToken: string): Promise<
   if (result.status === 'unknown') throw invalidRefreshToken();
 
   const user = await findUserById(deps.db().db, result.userId);
-  if (!user || user.status !== 'active') {
+  if (user?.status !== 'active') {
     await deleteSession(deps.redis, sessionId);
     throw invalidRefreshToken();
   }

@@ -70,7 +70,7 @@ export async function updatePasswordHash(db: Database, userId: string, passwordH
 /** The signed-in user's profile; 401 when the account no longer exists or is disabled. */
 export async function getActiveUser(db: Database, userId: string): Promise<PublicUser> {
   const user = await findUserById(db, userId);
-  if (!user || user.status !== 'active') {
+  if (user?.status !== 'active') {
     throw new ApiError(401, 'unauthorized', 'The account no longer exists or is disabled.', {
       headers: { 'WWW-Authenticate': 'Bearer' },
     });
