@@ -1,6 +1,7 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { DbClient } from '@huddle/db';
 import type { EdgeConfig } from './config.ts';
+import type { CachedMeetingPrefetch } from './services/meeting-cache.ts';
 
 /** Bindings and variables the edge Worker receives (wrangler.toml, secrets). */
 export interface EdgeBindings {
@@ -45,5 +46,7 @@ export interface AppEnv {
     requestId: string;
     deps: RequestDeps;
     auth: AuthContext;
+    /** The cached meeting read started alongside the session check (GET meeting). */
+    meetingPrefetch?: CachedMeetingPrefetch;
   };
 }

@@ -150,4 +150,17 @@ describe('meeting cache (workerd, counted Postgres statements)', () => {
     expect((await asHost('POST', `/api/v1/meetings/${meeting.id}/end`)).status).toBe(409);
     expect(await redis.exists(key)).toBe(1);
   });
+
+  it('a cache hit still needs a live session: a logged-out token gets 401, not the cached meeting', async () => {
+    const guest = await registerAndLogin(edge);
+    const meeting = (await asHost('POST', '/api/v1/meetings', meetingInput({ invitedUserIds: [guest.user.id] }))).body;
+    const asGuest = callerFor(edge, guest.accessToken);
+    expect((await asGuest('GET', `/api/v1/meetings/${meeting.id}`)).status).toBe(200);
+    expect(await redis.exists(redisKeys.meeting(meeting.id))).toBe(1);
+
+    expect((await asGuest('POST', '/api/v1/auth/logout')).status).toBe(204);
+    const after = await asGuest('GET', `/api/v1/meetings/${meeting.id}`);
+    expect(after.status).toBe(401);
+    expect(JSON.stringify(after.body)).not.toContain(meeting.title);
+  });
 });

@@ -121,9 +121,11 @@ export async function readMeetingThrough(
   meetingId: string,
   load: () => Promise<MeetingView | null>,
   options: MeetingCacheOptions = MEETING_CACHE_DEFAULTS,
+  prefetched?: Promise<unknown>,
 ): Promise<MeetingCacheRead> {
   const key = redisKeys.meeting(meetingId);
-  const first = decode(await redis.get<unknown>(key), meetingId);
+  const early = prefetched === undefined ? undefined : await prefetched;
+  const first = decode(early === undefined ? await redis.get<unknown>(key) : early, meetingId);
   if (first.kind !== 'empty') return { meeting: first.kind === 'hit' ? first.meeting : null, source: 'cache' };
 
   const lockKey = meetingCacheKeys.lock(meetingId);
@@ -192,4 +194,20 @@ export async function invalidateMeeting(redis: Redis, meetingId: string): Promis
     [redisKeys.meeting(meetingId), meetingCacheKeys.generation(meetingId)],
     [String(GENERATION_TTL_MS)],
   );
+}
+
+/** A cached-meeting read started before the route's validation ran. */
+export interface CachedMeetingPrefetch {
+  meetingId: string;
+  /** The raw cached value; undefined when the read failed (then read again). */
+  value: Promise<unknown>;
+}
+
+/**
+ * Starts the cache read of a meeting ahead of time (see authenticate()'s prefetch):
+ * a failed read resolves to undefined, so it never surfaces as an unhandled rejection
+ * when authentication fails first.
+ */
+export function startCachedMeetingRead(redis: Redis, meetingId: string): CachedMeetingPrefetch {
+  return { meetingId, value: redis.get<unknown>(redisKeys.meeting(meetingId)).catch(() => undefined) };
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { meetingParticipants, meetings, type MeetingSettings, type MeetingStatus, type Transaction } from '@huddle/db';
 import type { RequestDeps } from '../env.ts';
-import { readMeetingThrough } from './meeting-cache.ts';
+import { MEETING_CACHE_DEFAULTS, readMeetingThrough, type CachedMeetingPrefetch } from './meeting-cache.ts';
 import { insertWithUniqueCode, type UniqueCodeOptions } from './meeting-codes.ts';
 import { afterMeetingWrite, meetingEvent } from './meeting-events.ts';
 import { meetingNotFound } from './meeting-guards.ts';
@@ -88,8 +88,20 @@ export async function createMeeting(
  * for unknown ids and for everyone else. Served from the Redis cache; membership
  * is checked against the cached participant list, so a hit costs no Postgres query.
  */
-export async function getMeeting(deps: RequestDeps, callerId: string, meetingId: string): Promise<MeetingView> {
-  const { meeting } = await readMeetingThrough(deps.redis, meetingId, () => loadMeetingView(deps.db().db, meetingId));
+export async function getMeeting(
+  deps: RequestDeps,
+  callerId: string,
+  meetingId: string,
+  prefetch?: CachedMeetingPrefetch,
+): Promise<MeetingView> {
+  const first = prefetch?.meetingId === meetingId ? prefetch.value : undefined;
+  const { meeting } = await readMeetingThrough(
+    deps.redis,
+    meetingId,
+    () => loadMeetingView(deps.db().db, meetingId),
+    MEETING_CACHE_DEFAULTS,
+    first,
+  );
   if (!meeting || !isParticipant(meeting.participants, callerId)) throw meetingNotFound();
   return meeting;
 }

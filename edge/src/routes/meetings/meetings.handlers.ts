@@ -20,7 +20,7 @@ export const list: RouteHandler<typeof listMeetingsRoute, AppEnv> = async (c) =>
   c.json(await listMeetings(c.var.deps, c.var.auth.userId, c.req.valid('query')), 200);
 
 export const get: RouteHandler<typeof getMeetingRoute, AppEnv> = async (c) =>
-  c.json(await getMeeting(c.var.deps, c.var.auth.userId, c.req.valid('param').id), 200);
+  c.json(await getMeeting(c.var.deps, c.var.auth.userId, c.req.valid('param').id, c.var.meetingPrefetch), 200);
 
 export const update: RouteHandler<typeof updateMeetingRoute, AppEnv> = async (c) =>
   c.json(await updateMeeting(c.var.deps, c.var.auth.userId, c.req.valid('param').id, c.req.valid('json')), 200);

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
-import { requireAuth } from '../../middleware/auth.ts';
+import { authenticate, requireAuth, type AuthPrefetch } from '../../middleware/auth.ts';
+import { startCachedMeetingRead } from '../../services/meeting-cache.ts';
 import {
   createMeetingBody,
   invitationBody,
@@ -11,6 +12,14 @@ import {
   meetingSchema,
   updateMeetingBody,
 } from './meetings.schemas.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** GET /{id}: start the cache read with the session check; non-UUIDs are left to validation. */
+const prefetchCachedMeeting: AuthPrefetch = (c) => {
+  const id = c.req.param('id');
+  if (id && uuidPattern.test(id)) c.set('meetingPrefetch', startCachedMeetingRead(c.var.deps.redis, id.toLowerCase()));
+};
 
 const common = {
   tags: ['meetings'],
@@ -46,6 +55,8 @@ export const listMeetingsRoute = createRoute({
 
 export const getMeetingRoute = createRoute({
   ...common,
+  // The hot read: session check and cached meeting in one Redis round trip.
+  middleware: [authenticate(prefetchCachedMeeting)],
   method: 'get',
   path: '/{id}',
   summary: 'A meeting with its participants (participants only)',
