@@ -8,11 +8,19 @@ import {
 import type { EdgeConfig } from '../config.ts';
 import { unauthorized } from '../lib/api-error.ts';
 
-const secretKeys = new WeakMap<EdgeConfig, Uint8Array>();
-const keyOf = (config: EdgeConfig): Uint8Array => {
+// Imported once per isolate and config: a raw secret would be re-imported by jose on
+// every sign/verify (a CryptoKey holds no I/O, so reusing it across requests is fine).
+const secretKeys = new WeakMap<EdgeConfig, Promise<CryptoKey>>();
+const keyOf = (config: EdgeConfig): Promise<CryptoKey> => {
   let key = secretKeys.get(config);
   if (!key) {
-    key = new TextEncoder().encode(config.jwtSecret);
+    key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(config.jwtSecret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
     secretKeys.set(config, key);
   }
   return key;
@@ -30,14 +38,14 @@ export async function signAccessToken(
     .setAudience(ACCESS_TOKEN_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
-    .sign(keyOf(config));
+    .sign(await keyOf(config));
   return { token, expiresIn: config.accessTokenTtlSeconds };
 }
 
 /** Verifies signature, issuer, audience, expiry and claim shapes; 401 otherwise. */
 export async function verifyAccessToken(config: EdgeConfig, token: string): Promise<AccessTokenClaims> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(config), {
+    const { payload } = await jwtVerify(token, await keyOf(config), {
       algorithms: ['HS256'],
       issuer: ACCESS_TOKEN_ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
