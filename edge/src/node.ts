@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { closeSharedDbs } from '@huddle/db';
 import { createApp } from './app.ts';
 import type { EdgeBindings } from './env.ts';
@@ -18,7 +18,25 @@ const port = Number(process.env.EDGE_PORT ?? 8787);
 const hostname = process.env.EDGE_HOST ?? '127.0.0.1';
 const app = createApp();
 
-const server = serve({ fetch: (request) => app.fetch(request, env), port, hostname }, (info) => {
+// Behind a reverse proxy set EDGE_TRUST_PROXY=true and the proxy's X-Forwarded-For is
+// used; otherwise the socket's address stands in for Cloudflare's CF-Connecting-IP
+// (overwriting anything the client sent), so rate limits key on the real client.
+const trustProxy = process.env.EDGE_TRUST_PROXY === 'true';
+
+function withClientAddress(request: Request, remoteAddress: string | undefined): Request {
+  if (trustProxy) return request;
+  const headers = new Headers(request.headers);
+  headers.set('cf-connecting-ip', remoteAddress ?? 'unknown');
+  headers.delete('x-forwarded-for');
+  return new Request(request, { headers });
+}
+
+const server = serve({
+  fetch: (request: Request, node: HttpBindings | Http2Bindings) =>
+    app.fetch(withClientAddress(request, node.incoming.socket.remoteAddress), env),
+  port,
+  hostname,
+}, (info) => {
   console.info(JSON.stringify({ level: 'info', service: 'edge', msg: 'edge (node adapter) listening', port: info.port }));
 });
 // Under Node the app's requests share one Postgres pool (createDb): close it after the server.
