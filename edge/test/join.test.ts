@@ -302,7 +302,9 @@ describe('POST /api/v1/meetings/{id}/join: through the meetings API', () => {
     expect((await verifier.verify(hostJoin.token)).video).toMatchObject({ room: meetingRoomName(meeting.id), roomAdmin: true });
     await expectError(await join(meeting.id, outsider), 404, 'not_found');
 
+    expect(await stickyNode(meeting.id)).toBe(node.nodeId);
     expect((await post(host, `/api/v1/meetings/${meeting.id}/end`)).status).toBe(200);
+    expect(await stickyNode(meeting.id)).toBeNull(); // ending releases the media node
     await expectError(await join(meeting.id, attendee), 409, 'meeting_ended');
   });
 });

@@ -33,6 +33,10 @@ export async function afterMeetingWrite(redis: Redis, event: MeetingEvent): Prom
     ['invalidate meeting cache', () => invalidateMeeting(redis, event.meetingId)],
     ['publish meeting event', () => publishMeetingEvent(redis, event)],
   ];
+  if (event.type === 'meeting.ended') {
+    // An ended meeting holds no media node any more; a later join is refused anyway.
+    steps.push(['release media node assignment', async () => void (await redis.del(redisKeys.meetingNode(event.meetingId)))]);
+  }
   for (const [what, step] of steps) {
     try {
       await step();
