@@ -13,6 +13,7 @@ const configSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3_600).max(90 * 86_400).default(30 * 86_400),
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(600),
   MEDIA_NODE_REGISTRY_PREFIX: mediaNodeRegistryPrefixSchema.default(DEFAULT_MEDIA_NODE_REGISTRY_PREFIX),
+  AI_TASKS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(120),
   AI_TASKS_STREAM: z.string().regex(/^[A-Za-z0-9:_.{}-]+$/).default(redisKeys.aiTasks),
 });
 
@@ -27,6 +28,8 @@ export interface EdgeConfig {
   joinTokenTtlSeconds: number;
   /** Key prefix of the media node registry (`media:nodes:`); media nodes must use the same. */
   mediaNodeRegistryPrefix: string;
+  /** AI tasks one user may queue per minute (429 beyond). */
+  aiTasksPerMinute: number;
   /** Stream AI tasks are added to (`ai:tasks`); the AI worker pool must read the same. */
   aiTasksStream: string;
 }
@@ -58,6 +61,7 @@ export function loadConfig(env: EdgeBindings): EdgeConfig {
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
     mediaNodeRegistryPrefix: e.MEDIA_NODE_REGISTRY_PREFIX,
+    aiTasksPerMinute: e.AI_TASKS_PER_MINUTE,
     aiTasksStream: e.AI_TASKS_STREAM,
   };
   cache.set(env, config);

@@ -21,6 +21,8 @@ export interface EdgeBindings {
   JOIN_TOKEN_TTL_SECONDS?: string;
   /** Media node registry key prefix (default `media:nodes:`). */
   MEDIA_NODE_REGISTRY_PREFIX?: string;
+  /** AI tasks one user may queue per minute (default 120). */
+  AI_TASKS_PER_MINUTE?: string;
   /** AI task stream (default `ai:tasks`). */
   AI_TASKS_STREAM?: string;
 }

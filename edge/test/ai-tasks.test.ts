@@ -241,3 +241,31 @@ describe('the stream entry contract (protocol/src/ai-tasks.ts)', () => {
     });
   });
 });
+
+describe('POST /api/v1/ai/tasks: per-user rate limit', () => {
+  let limited: EdgeUnderTest;
+  const limitedStream = `test:${randomSuffix()}:ai:tasks:limited`;
+  beforeAll(async () => {
+    limited = await startEdge({ vars: { AI_TASKS_STREAM: limitedStream, AI_TASKS_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    await redis?.del(limitedStream);
+    await limited?.close();
+  });
+
+  it('answers 429 with Retry-After past the limit and queues nothing more', async () => {
+    const user = await registerAndLogin(limited);
+    const meetingId = await insertMeeting(pg, { hostId: user.user.id, status: 'ongoing', participants: [] });
+    const send = () =>
+      limited.fetch('/api/v1/ai/tasks', {
+        method: 'POST',
+        headers: authHeaders(user.accessToken),
+        body: JSON.stringify({ type: 'sentiment', meetingId, payload: { text: 'fine' } }),
+      });
+    for (let i = 0; i < 3; i++) expect((await send()).status).toBe(202);
+    const refused = await send();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await redis.xlen(limitedStream)).toBe(3);
+  });
+});

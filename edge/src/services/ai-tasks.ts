@@ -2,6 +2,7 @@ import { aiTaskTypesAfterEnd, encodeTaskEntry, type AiTask, type AiTaskRequest }
 import type { RequestDeps } from '../env.ts';
 import { conflict, forbidden } from '../lib/api-error.ts';
 import { requireParticipant } from './join.ts';
+import { hitRateLimits, RATE_LIMIT_PREFIX } from './rate-limit.ts';
 
 /**
  * `POST /ai/tasks`: a participant of the meeting queues an AI task on the task stream
@@ -11,8 +12,13 @@ import { requireParticipant } from './join.ts';
  * meeting takes no tasks (409 `meeting_cancelled`); an ended one takes only tasks on
  * history or text (`summary`, `sentiment`), live-audio tasks get 409 `meeting_ended`.
  * A `speech_activity` chunk is the caller's own audio: another `payload.userId` is 403.
+ * Each user may queue `aiTasksPerMinute` tasks a minute (429 with Retry-After beyond):
+ * a task can carry ~700 KB, so the stream's memory must not be open to one client.
  */
 export async function enqueueAiTask(deps: RequestDeps, userId: string, request: AiTaskRequest): Promise<{ taskId: string }> {
+  await hitRateLimits(deps.redis, [
+    { key: `${RATE_LIMIT_PREFIX}ai-tasks:user:${userId}`, limit: deps.config.aiTasksPerMinute, windowSeconds: 60 },
+  ]);
   const membership = await requireParticipant(deps.db().db, request.meetingId, userId);
   if (membership.meetingStatus === 'cancelled') {
     throw conflict('meeting_cancelled', 'The meeting has been cancelled.');
