@@ -6,6 +6,7 @@ import { notFound } from './lib/api-error.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { limitBody, requireJson } from './middleware/body-guard.ts';
 import { resources } from './middleware/resources.ts';
+import { clientIp } from './services/rate-limit.ts';
 import { healthRouter } from './routes/health/health.index.ts';
 import { authRouter } from './routes/auth/auth.index.ts';
 import { usersRouter } from './routes/users/users.index.ts';
@@ -13,8 +14,14 @@ import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
 
+/** How the runtime tells the app about the connection (Workers: nothing, Cloudflare sets headers). */
+export interface AppOptions {
+  /** The client's socket address for this request, when the runtime has one (Node adapter). */
+  socketAddress?: () => string | undefined;
+}
+
 /** The edge API; the same app runs on Workers (index.ts) and under Node (node.ts). */
-export function createApp() {
+export function createApp(options: AppOptions = {}) {
   const app = createRouter();
 
   app.use('*', requestId());
@@ -29,6 +36,10 @@ export function createApp() {
     })(c, next);
   });
   app.use('/api/*', limitBody, requireJson, resources);
+  app.use('/api/*', async (c, next) => {
+    c.set('clientIp', clientIp(c.req.raw.headers, options.socketAddress?.()));
+    await next();
+  });
 
   app.route('/', healthRouter);
   app.route('/api/v1/auth', authRouter);

@@ -46,6 +46,8 @@ export interface AppEnv {
   Bindings: EdgeBindings;
   Variables: {
     requestId: string;
+    /** The caller's address for rate limits (see services/rate-limit.ts clientIp). */
+    clientIp: string;
     deps: RequestDeps;
     auth: AuthContext;
     /** The cached meeting read started alongside the session check (GET meeting). */

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { closeSharedDbs } from '@huddle/db';
 import { createApp } from './app.ts';
@@ -16,24 +17,16 @@ const env: EdgeBindings = {
 };
 const port = Number(process.env.EDGE_PORT ?? 8787);
 const hostname = process.env.EDGE_HOST ?? '127.0.0.1';
-const app = createApp();
 
-// Behind a reverse proxy set EDGE_TRUST_PROXY=true and the proxy's X-Forwarded-For is
-// used; otherwise the socket's address stands in for Cloudflare's CF-Connecting-IP
-// (overwriting anything the client sent), so rate limits key on the real client.
+// Rate limits key on the client's socket address, whatever headers it sends; behind a
+// reverse proxy you run, set EDGE_TRUST_PROXY=true and its X-Forwarded-For is used.
 const trustProxy = process.env.EDGE_TRUST_PROXY === 'true';
-
-function withClientAddress(request: Request, remoteAddress: string | undefined): Request {
-  if (trustProxy) return request;
-  const headers = new Headers(request.headers);
-  headers.set('cf-connecting-ip', remoteAddress ?? 'unknown');
-  headers.delete('x-forwarded-for');
-  return new Request(request, { headers });
-}
+const socketAddress = new AsyncLocalStorage<string | undefined>();
+const app = createApp(trustProxy ? {} : { socketAddress: () => socketAddress.getStore() });
 
 const server = serve({
   fetch: (request: Request, node: HttpBindings | Http2Bindings) =>
-    app.fetch(withClientAddress(request, node.incoming.socket.remoteAddress), env),
+    socketAddress.run(node.incoming.socket.remoteAddress, () => app.fetch(request, env)),
   port,
   hostname,
 }, (info) => {

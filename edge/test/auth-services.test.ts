@@ -118,6 +118,10 @@ describe('rate limits', () => {
     expect(ip({ 'cf-connecting-ip': '2001:db8:0a:00b0::' })).toBe('2001:db8:a:b0::/64');
     expect(ip({ 'cf-connecting-ip': '::1' })).toBe('0:0:0:0::/64');
     expect(ip({ 'x-forwarded-for': 'evil key with spaces' })).toBe('invalid');
+    // The Node adapter passes the socket address: headers the client sent do not count.
+    const spoofed = new Headers({ 'cf-connecting-ip': '203.0.113.9', 'x-forwarded-for': '198.51.100.1' });
+    expect(clientIp(spoofed, '192.0.2.44')).toBe('192.0.2.44');
+    expect(clientIp(spoofed, '::ffff:192.0.2.44')).toBe('192.0.2.44');
     expect(ip({ 'x-forwarded-for': '1:2:3::4::5' })).toBe('invalid');
   });
 });

@@ -13,7 +13,7 @@ import { openTestRedis, testDatabaseUrl, TestRegistry } from './join-fixtures.ts
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const stream = `test:${randomSuffix()}:ai:tasks`;
-let child: ChildProcess;
+const children: ChildProcess[] = [];
 let base: string;
 let edge: EdgeUnderTest;
 let redis: TcpRedis;
@@ -23,11 +23,12 @@ const meetingIds: string[] = [];
 
 /** Starts edge/src/node.ts on a free port and resolves with its base URL. */
 async function startNodeEdge(env: Record<string, string>): Promise<string> {
-  child = spawn(process.execPath, ['edge/src/node.ts'], {
+  const child = spawn(process.execPath, ['edge/src/node.ts'], {
     cwd: root,
     env: { ...process.env, ...env, EDGE_PORT: '0', EDGE_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
@@ -46,18 +47,23 @@ async function startNodeEdge(env: Record<string, string>): Promise<string> {
   });
 }
 
+// The suite's clients send random CF-Connecting-IP addresses (see users-helper.ts), as
+// a proxy in front would: so the main instance trusts them, or rate limits would bite.
+const nodeEdgeEnv = (extra: Record<string, string>): Record<string, string> => ({
+  DATABASE_URL: testDatabaseUrl,
+  UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
+  ...testSecrets,
+  CORS_ORIGINS: 'https://app.example.test',
+  LOG_LEVEL: 'warn',
+  MEDIA_NODE_REGISTRY_PREFIX: registry.prefix,
+  AI_TASKS_STREAM: stream,
+  ...extra,
+});
+
 beforeAll(async () => {
   redis = openTestRedis();
   registry = new TestRegistry(redis);
-  base = await startNodeEdge({
-    DATABASE_URL: testDatabaseUrl,
-    UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
-    ...testSecrets,
-    CORS_ORIGINS: 'https://app.example.test',
-    LOG_LEVEL: 'warn',
-    MEDIA_NODE_REGISTRY_PREFIX: registry.prefix,
-    AI_TASKS_STREAM: stream,
-  });
+  base = await startNodeEdge(nodeEdgeEnv({ EDGE_TRUST_PROXY: 'true' }));
   edge = {
     fetch: (path, init) => fetch(`${base}${path}`, init),
     close: async () => {},
@@ -65,7 +71,8 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) {
+  for (const child of children) {
+    if (child.exitCode !== null) continue;
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
@@ -166,6 +173,7 @@ describe('the edge under Node (edge/src/node.ts)', () => {
   });
 
   it('shuts down on SIGTERM (server and Postgres pool closed, so the process exits)', async () => {
+    const child = children[0]!;
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code, signal] = (await Promise.race([
@@ -174,5 +182,20 @@ describe('the edge under Node (edge/src/node.ts)', () => {
     ])) as [number | null, string | null];
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(stderr).not.toMatch(/Error|at \S+ \(/);
+  });
+});
+
+describe('the edge under Node without a trusted proxy', () => {
+  it('rate-limits by the socket address, ignoring client-sent CF-Connecting-IP and X-Forwarded-For', async () => {
+    const direct = await startNodeEdge(nodeEdgeEnv({}));
+    const spoofed = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
+    const response = await fetch(`${direct}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': spoofed, 'x-forwarded-for': spoofed },
+      body: JSON.stringify({ login: `nobody-${randomSuffix()}`, password: 'not-the-password' }),
+    });
+    expect(response.status).toBe(401);
+    expect(await redis.exists(`ratelimit:login:ip:${spoofed}`)).toBe(0);
+    expect(await redis.exists('ratelimit:login:ip:127.0.0.1')).toBe(1);
   });
 });

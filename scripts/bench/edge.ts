@@ -165,6 +165,8 @@ async function startNodeEdge(): Promise<string> {
     DATABASE_URL: benchDatabaseUrl,
     EDGE_PORT: String(port),
     EDGE_HOST: '127.0.0.1',
+    // autocannon plays a proxy's clients: each login comes from its own CF-Connecting-IP.
+    EDGE_TRUST_PROXY: 'true',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`);

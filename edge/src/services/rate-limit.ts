@@ -57,14 +57,18 @@ export async function resetRateLimits(redis: Redis, keys: readonly string[]): Pr
 }
 
 /**
- * The caller's IP for rate limiting: `CF-Connecting-IP` (set by Cloudflare, which
- * overwrites any client value), else the first hop of `X-Forwarded-For` (Node behind
- * a proxy — only trustworthy when that proxy sets it), else `unknown`. IPv6 addresses
- * are reduced to their /64, the block one subscriber usually holds.
+ * The caller's IP for rate limiting: the socket's address when the runtime knows it
+ * and no trusted proxy stands in front (the Node adapter), else `CF-Connecting-IP`
+ * (set by Cloudflare, which overwrites any client value), else the first hop of
+ * `X-Forwarded-For` (Node behind a proxy that sets it), else `unknown`. IPv6
+ * addresses are reduced to their /64, the block one subscriber usually holds.
  */
-export function clientIp(headers: Headers): string {
+export function clientIp(headers: Headers, socketAddress?: string): string {
   const raw =
-    headers.get('cf-connecting-ip')?.trim() || headers.get('x-forwarded-for')?.split(',')[0]?.trim() || '';
+    socketAddress?.replace(/^::ffff:/, '') ||
+    headers.get('cf-connecting-ip')?.trim() ||
+    headers.get('x-forwarded-for')?.split(',')[0]?.trim() ||
+    '';
   if (raw === '') return 'unknown';
   if (raw.length > 64 || !/^[0-9A-Fa-f:.]+$/.test(raw)) return 'invalid';
   return raw.includes(':') ? (ipv6Prefix64(raw.toLowerCase()) ?? 'invalid') : raw;

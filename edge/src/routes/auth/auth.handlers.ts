@@ -1,17 +1,16 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../env.ts';
 import * as auth from '../../services/auth.ts';
-import { clientIp } from '../../services/rate-limit.ts';
 import type { loginRoute, logoutRoute, refreshRoute, registerRoute } from './auth.routes.ts';
 
 export const register: RouteHandler<typeof registerRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  return c.json(await auth.register(c.var.deps, { ...body, clientIp: clientIp(c.req.raw.headers) }), 201);
+  return c.json(await auth.register(c.var.deps, { ...body, clientIp: c.var.clientIp }), 201);
 };
 
 export const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  return c.json(await auth.login(c.var.deps, { ...body, clientIp: clientIp(c.req.raw.headers) }), 200);
+  return c.json(await auth.login(c.var.deps, { ...body, clientIp: c.var.clientIp }), 200);
 };
 
 export const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) =>
