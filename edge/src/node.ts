@@ -25,8 +25,10 @@ const socketAddress = new AsyncLocalStorage<string | undefined>();
 const app = createApp(trustProxy ? {} : { socketAddress: () => socketAddress.getStore() });
 
 const server = serve({
-  fetch: (request: Request, node: HttpBindings | Http2Bindings) =>
-    socketAddress.run(node.incoming.socket.remoteAddress, () => app.fetch(request, env)),
+  fetch: trustProxy
+    ? (request: Request) => app.fetch(request, env)
+    : (request: Request, node: HttpBindings | Http2Bindings) =>
+        socketAddress.run(node.incoming.socket.remoteAddress, () => app.fetch(request, env)),
   port,
   hostname,
 }, (info) => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
-import { Redis } from '@upstash/redis';
-import { createNodeDb, users, type NodeDb } from '@huddle/db';
+import type { Redis } from '@upstash/redis';
+import { users, type NodeDb } from '@huddle/db';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, redisKeys } from '@huddle/protocol';
-import { startEdge, testSecrets, type EdgeUnderTest } from './harness.ts';
+import { testSecrets, type EdgeUnderTest } from './harness.ts';
+import { closeAuthSuite, openAuthSuite } from './auth-fixtures.ts';
 import {
   authHeaders,
   newUserInput,
@@ -15,23 +16,14 @@ import {
   type TestUser,
 } from './users-helper.ts';
 
-const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle_test';
 let edge: EdgeUnderTest;
 let pg: NodeDb;
 let redis: Redis;
 
 beforeAll(async () => {
-  edge = await startEdge({ databaseUrl });
-  pg = createNodeDb(databaseUrl, { shared: false, max: 2 });
-  redis = new Redis({
-    url: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
-    token: testSecrets.UPSTASH_REDIS_REST_TOKEN,
-  });
+  ({ edge, pg, redis } = await openAuthSuite());
 });
-afterAll(async () => {
-  await edge?.close();
-  await pg?.close();
-});
+afterAll(() => closeAuthSuite({ edge, pg }));
 
 /** POST from a fresh random client IP, so rate limits of other tests never interfere. */
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
