@@ -95,23 +95,23 @@ const resultEvent = <T extends AiTaskType>(analysisType: T) =>
  * `ai.result`: published (JSON) on `meeting:{id}:events` once a result is stored.
  * Pub/sub is at most once; the stored history (`GET …/insights`) is the source of truth.
  */
-export const aiResultEventSchema = z.discriminatedUnion('analysisType', [
+export const aiResultPublicationSchema = z.discriminatedUnion('analysisType', [
   resultEvent('speech_activity'),
   resultEvent('transcribe'),
   resultEvent('sentiment'),
   resultEvent('summary'),
 ]);
-export type AiResultEvent = z.infer<typeof aiResultEventSchema>;
+export type AiResultPublication = z.infer<typeof aiResultPublicationSchema>;
 
 /** Parses a pub/sub message; undefined when it is not an `ai.result` event. */
-export function parseAiResultEvent(message: string): AiResultEvent | undefined {
+export function parseAiResultPublication(message: string): AiResultPublication | undefined {
   let value: unknown;
   try {
     value = JSON.parse(message);
   } catch {
     return undefined;
   }
-  const parsed = aiResultEventSchema.safeParse(value);
+  const parsed = aiResultPublicationSchema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
 
