@@ -1,22 +1,45 @@
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
+import { TokenVerifier } from 'livekit-server-sdk';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createNodeDb, pingDatabase, type NodeDb } from '@huddle/db';
 import type { MediaNodeConfig } from './config.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { historyRoutes } from './http/history.routes.ts';
+import { metricsRoutes } from './http/metrics.routes.ts';
+import { createMetrics, type MediaMetrics } from './metrics.ts';
+import { NodeRegistry } from './registry/node-registry.ts';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './signaling/connection.ts';
+import { MediaServer } from './signaling/media-server.ts';
+import { TokenBuckets } from './signaling/rate-limit.ts';
+import { errorMessage } from './signaling/types.ts';
+import { ChatStore } from './stores/chat-store.ts';
+import { Roster } from './stores/roster.ts';
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export interface MediaNodeOptions {
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** Collect process metrics (CPU, RSS, event loop) too; default true. */
+  processMetrics?: boolean;
+}
 
 /**
- * The media node process: owns its connections and its HTTP/WebSocket server.
- * Built by `create()`; `close()` is safe to call more than once and closes the
- * server before the connections it depends on.
+ * The media node process: owns its connections (Redis, a Redis subscriber, MongoDB,
+ * Postgres), the HTTP server, signaling (MediaServer → Room → Peer) and the registry
+ * heartbeat. Built by `create()`; `close()` is safe to call more than once and shuts
+ * down in order: drain (registry), rooms (room.closing, 1001), deregister, HTTP, clients.
  */
 export class MediaNodeServer {
   readonly config: MediaNodeConfig;
   readonly redis: Redis;
   readonly mongo: MongoClient;
   readonly db: NodeDb;
+  readonly metrics: MediaMetrics;
+  readonly media: MediaServer;
+  readonly registry: NodeRegistry;
   readonly #http: ServerType;
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
@@ -24,7 +47,7 @@ export class MediaNodeServer {
   private constructor(
     config: MediaNodeConfig,
     log: Logger,
-    deps: { redis: Redis; mongo: MongoClient; db: NodeDb },
+    deps: { redis: Redis; mongo: MongoClient; db: NodeDb; metrics: MediaMetrics; media: MediaServer; registry: NodeRegistry },
     http: ServerType,
   ) {
     this.config = config;
@@ -32,33 +55,101 @@ export class MediaNodeServer {
     this.redis = deps.redis;
     this.mongo = deps.mongo;
     this.db = deps.db;
+    this.metrics = deps.metrics;
+    this.media = deps.media;
+    this.registry = deps.registry;
     this.#http = http;
   }
 
-  /** Connects to Redis, MongoDB and Postgres lazily and starts listening. */
-  static async create(config: MediaNodeConfig, log: Logger): Promise<MediaNodeServer> {
+  /** Connects to Redis, MongoDB (indexes) and Postgres, starts listening and registers the node. */
+  static async create(config: MediaNodeConfig, log: Logger, options: MediaNodeOptions = {}): Promise<MediaNodeServer> {
+    log = log.child({ nodeId: config.nodeId });
     const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
     redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
+    const subscriber = redis.duplicate();
+    subscriber.on('error', (error) => log.warn({ err: error.message }, 'redis subscriber error'));
     const mongo = new MongoClient(config.mongodbUrl, { serverSelectionTimeoutMS: 2_000 });
-    const db = createNodeDb(config.databaseUrl);
+    // A private pool: the node closes it on shutdown (several nodes may share a process in tests).
+    const db = createNodeDb(config.databaseUrl, { shared: false });
+    const metrics = createMetrics({ defaults: options.processMetrics ?? true });
+    const verifier = new TokenVerifier(config.livekit.apiKey, config.livekit.apiSecret);
 
-    const app = new Hono().route(
-      '/',
-      healthRoutes({
-        postgres: () => pingDatabase(db),
-        redis: () => redis.ping(),
-        mongodb: () => mongo.db().command({ ping: 1 }),
-      }),
-    );
-    const http = await new Promise<ServerType>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
-        resolve(server),
+    let http: ServerType | undefined;
+    let media: MediaServer | undefined;
+    try {
+      await redis.connect();
+      const chat = await ChatStore.create(mongo.db());
+      const app = new Hono()
+        .route(
+          '/',
+          healthRoutes({
+            postgres: () => pingDatabase(db),
+            redis: () => redis.ping(),
+            mongodb: () => mongo.db().command({ ping: 1 }),
+          }),
+        )
+        .route('/', metricsRoutes(metrics.registry))
+        .route('/', historyRoutes({ db: db.db, redis, verifier, jwtKey: new TextEncoder().encode(config.jwtSecret), chat }));
+      app.onError((error, c) => {
+        log.error({ err: errorMessage(error), path: c.req.path }, 'request failed');
+        return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);
+      });
+      app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Not found.' } }, 404));
+
+      http = await new Promise<ServerType>((resolve, reject) => {
+        const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(server));
+        server.once('error', reject);
+      });
+      const address = http.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      // Port 0 (tests): advertise the port actually bound.
+      if (config.publicUrl.endsWith(':0')) config = { ...config, publicUrl: `${config.publicUrl.slice(0, -2)}:${port}` };
+
+      media = await MediaServer.create(
+        {
+          nodeId: config.nodeId,
+          redis,
+          db: db.db,
+          chat,
+          roster: new Roster(redis),
+          chatLimiter: new TokenBuckets(config.chatRatePerSecond, config.chatRateBurst),
+          metrics,
+          log,
+          registryPrefix: config.registryPrefix,
+          roomIdleCloseMs: config.roomIdleCloseMs,
+          connectionLimits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
+        },
+        http as Server,
+        verifier,
+        subscriber,
+        { pingIntervalMs: config.wsPingIntervalMs },
       );
-      server.once('error', reject);
-    });
-    const node = new MediaNodeServer(config, log, { redis, mongo, db }, http);
-    log.info({ url: `http://${config.host}:${node.port}`, publicUrl: config.publicUrl }, 'media node listening');
-    return node;
+      const mediaServer = media;
+      const registry = await NodeRegistry.create({
+        redis,
+        log,
+        nodeId: config.nodeId,
+        url: config.publicUrl,
+        capacity: config.capacity,
+        prefix: config.registryPrefix,
+        intervalSeconds: config.registryHeartbeatIntervalSeconds,
+        ttlSeconds: config.registryTtlSeconds,
+        load: () => ({ connections: mediaServer.connections, rooms: mediaServer.rooms }),
+      });
+      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry }, http);
+      log.info({ url: `http://${config.host}:${port}`, publicUrl: config.publicUrl }, 'media node listening');
+      return node;
+    } catch (error) {
+      await media?.close();
+      if (http) {
+        const server = http;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      subscriber.disconnect();
+      redis.disconnect();
+      await Promise.allSettled([mongo.close(), db.close()]);
+      throw error;
+    }
   }
 
   /** The port actually bound (useful when configured as 0). */
@@ -67,14 +158,21 @@ export class MediaNodeServer {
     return typeof address === 'object' && address ? address.port : this.config.port;
   }
 
-  /** Stops accepting, then closes every connection. */
+  /** Graceful shutdown (see the class comment). Safe to call more than once. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
   async #close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.media.stopAccepting();
+    await this.registry.drain().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'registry drain failed'));
+    await this.media.close();
+    await this.registry.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'deregistration failed'));
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve());
+      if ('closeAllConnections' in this.#http) this.#http.closeAllConnections();
+    });
     await Promise.allSettled([this.redis.quit(), this.mongo.close(), this.db.close()]);
     this.#log.info('media node closed');
   }

@@ -1,0 +1,442 @@
+import type { Logger } from 'pino';
+import {
+  aiResultEventSchema,
+  MEETING_NODE_TTL_SECONDS,
+  mediaNodeRegistryKeys,
+  meetingEventSchema,
+  redisKeys,
+  roomCommandSchema,
+  roomRelaySchema,
+  SIGNALING_CLOSE_CODES,
+  type LeaveReason,
+  type MediaState,
+  type Participant,
+  type RoomCommand,
+  type RoomRelay,
+  type SignalingNotification,
+} from '@huddle/protocol';
+import { InvalidCursorError } from '../stores/chat-store.ts';
+import { endMeeting, type EndMeetingResult } from '../stores/meetings.ts';
+import { markJoined, markLeft } from '../stores/participants.ts';
+import type { Peer } from './peer.ts';
+import { assertNever, errorMessage, fail, ok, type Result, type SignalingContext } from './types.ts';
+
+type MeetingEndedNotification = Extract<SignalingNotification, { method: 'meeting.ended' }>;
+
+/** How often an open room refreshes its meeting's sticky node assignment, in ms. */
+const STICKY_REFRESH_MS = 60_000;
+
+// Refresh the sticky assignment only while it still names this node.
+const REFRESH_STICKY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/**
+ * One meeting's room on this node: its local peers, and its share of the meeting's
+ * Redis channel (events from other nodes, the edge and the AI pool). Built by
+ * `create()` (subscribes), closed a moment after its last local peer leaves or when the
+ * meeting ends; `close()` is idempotent and closes its peers first.
+ */
+export class Room {
+  readonly meetingId: string;
+  readonly channel: string;
+  readonly #ctx: SignalingContext;
+  readonly #log: Logger;
+  readonly #peers = new Map<string, Peer>();
+  readonly #closeListeners: (() => void)[] = [];
+  #idleTimer: NodeJS.Timeout | undefined;
+  #stickyTimer: NodeJS.Timeout | undefined;
+  #ended = false;
+  #closed = false;
+
+  private constructor(ctx: SignalingContext, meetingId: string) {
+    this.#ctx = ctx;
+    this.meetingId = meetingId;
+    this.channel = redisKeys.meetingEvents(meetingId);
+    this.#log = ctx.log.child({ meetingId });
+  }
+
+  /**
+   * Opens the room; `subscribe` puts the room on the node's subscriber connection
+   * (the MediaServer's) before the first peer can join.
+   */
+  static async create(ctx: SignalingContext, meetingId: string, subscribe: (channel: string) => Promise<void>): Promise<Room> {
+    const room = new Room(ctx, meetingId);
+    await subscribe(room.channel);
+    room.#refreshSticky();
+    room.#stickyTimer = setInterval(() => room.#refreshSticky(), STICKY_REFRESH_MS);
+    room.#stickyTimer.unref();
+    room.#log.info('room opened');
+    return room;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Local peers in the room. */
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** Called once when the room has closed. */
+  onClose(listener: () => void): void {
+    if (this.#closed) listener();
+    else this.#closeListeners.push(listener);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Peers
+  // -------------------------------------------------------------------------------------
+
+  /** Adds a peer (replacing an older connection of the same user) and announces it. */
+  async addPeer(peer: Peer): Promise<Result<{ self: Participant; participants: Participant[] }>> {
+    if (this.#closed || this.#ended) return fail('forbidden', 'the meeting has ended');
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    const older = this.#peers.get(peer.userId);
+    if (older && older !== peer) {
+      this.#peers.delete(peer.userId);
+      older.detachFromRoom();
+      older.close(SIGNALING_CLOSE_CODES.replaced, 'replaced by a newer connection', 'replaced');
+    }
+    const self: Participant = {
+      userId: peer.userId,
+      name: peer.identity.name,
+      role: peer.identity.role,
+      nodeId: this.#ctx.nodeId,
+      media: { audio: false, video: false, screen: false },
+      handRaised: false,
+      joinedAt: new Date().toISOString(),
+    };
+    peer.participant = self;
+    this.#peers.set(peer.userId, peer);
+    await Promise.all([
+      this.#ctx.roster.put(this.meetingId, peer.id, self),
+      markJoined(this.#ctx.db, this.meetingId, peer.userId),
+    ]);
+    const participants = await this.#liveRoster();
+    this.broadcast({ method: 'participant.joined', data: { participant: self } }, peer.userId);
+    peer.log.info({ userId: peer.userId, role: peer.identity.role }, 'peer joined');
+    return ok({ self, participants });
+  }
+
+  /** Removes a peer that disconnected, left or was removed, and tells the others. */
+  removePeer(peer: Peer, reason: LeaveReason): void {
+    if (this.#peers.get(peer.userId) !== peer) return;
+    this.#peers.delete(peer.userId);
+    if (reason !== 'replaced') {
+      this.broadcast({ method: 'participant.left', data: { userId: peer.userId, reason } });
+      void this.#recordLeft(peer);
+    }
+    if (this.#peers.size === 0 && !this.#closed) {
+      this.#idleTimer = setTimeout(() => {
+        if (this.#peers.size === 0) this.close();
+      }, this.#ctx.roomIdleCloseMs);
+      this.#idleTimer.unref();
+    }
+  }
+
+  async #recordLeft(peer: Peer): Promise<void> {
+    try {
+      const removed = await this.#ctx.roster.remove(this.meetingId, peer.userId, peer.id);
+      // Only the connection that still owned the roster entry records the leave: a user
+      // who reconnected elsewhere in the meantime is still in the meeting.
+      if (removed) await markLeft(this.#ctx.db, this.meetingId, [peer.userId]);
+    } catch (error) {
+      peer.log.warn({ err: errorMessage(error) }, 'recording the leave failed');
+    }
+  }
+
+  /** Roster across nodes, without entries of nodes that are no longer registered. */
+  async #liveRoster(): Promise<Participant[]> {
+    const all = await this.#ctx.roster.list(this.meetingId);
+    const otherNodes = [...new Set(all.map((p) => p.nodeId).filter((id) => id !== this.#ctx.nodeId))];
+    if (otherNodes.length === 0) return all;
+    const keys = mediaNodeRegistryKeys(this.#ctx.registryPrefix);
+    const exists = await Promise.all(otherNodes.map((id) => this.#ctx.redis.exists(keys.entry(id))));
+    const dead = new Set(otherNodes.filter((_, i) => exists[i] === 0));
+    if (dead.size === 0) return all;
+    const stale = all.filter((p) => dead.has(p.nodeId));
+    await this.#ctx.roster.removeUsers(this.meetingId, stale.map((p) => p.userId));
+    this.#log.info({ stale: stale.length }, 'dropped roster entries of nodes that are gone');
+    return all.filter((p) => !dead.has(p.nodeId));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Requests
+  // -------------------------------------------------------------------------------------
+
+  /** chat.send: rate-limited, stored idempotently, then delivered to everyone else. */
+  async sendChat(peer: Peer, text: string, clientMsgId: string): Promise<Result> {
+    const waitMs = this.#ctx.chatLimiter.take(`${this.meetingId}:${peer.userId}`);
+    if (waitMs > 0) return fail('rate_limited', `too many messages; retry in ${waitMs} ms`);
+    const saved = await this.#ctx.chat.save({ meetingId: this.meetingId, userId: peer.userId, text, clientMsgId });
+    if (saved.status === 'created') this.broadcast({ method: 'chat.message', data: { message: saved.message } }, peer.userId);
+    return ok({ message: saved.message, duplicate: saved.status === 'duplicate' });
+  }
+
+  /** chat.history: a page of messages, newest first. */
+  async chatHistory(before: string | undefined, limit: number): Promise<Result> {
+    try {
+      return ok(await this.#ctx.chat.history(this.meetingId, { before, limit }));
+    } catch (error) {
+      if (error instanceof InvalidCursorError) return fail('bad_request', error.message);
+      throw error;
+    }
+  }
+
+  /** media.setState, hand.raise/lower: updates the participant and tells everyone else. */
+  async updateParticipant(peer: Peer, change: { media?: Partial<MediaState>; handRaised?: boolean }, actorUserId = peer.userId): Promise<Result> {
+    const current = peer.participant;
+    if (!current) return fail('not_joined', 'send join first');
+    const media: MediaState = {
+      audio: change.media?.audio ?? current.media.audio,
+      video: change.media?.video ?? current.media.video,
+      screen: change.media?.screen ?? current.media.screen,
+    };
+    const next: Participant = { ...current, media, handRaised: change.handRaised ?? current.handRaised };
+    peer.participant = next;
+    this.broadcast({ method: 'participant.updated', data: { participant: next } }, actorUserId);
+    await this.#ctx.roster.put(this.meetingId, peer.id, next);
+    return ok({ participant: next });
+  }
+
+  /** host.mute: hosts and cohosts mute anyone's microphone. */
+  async hostMute(actor: Peer, userId: string): Promise<Result> {
+    if (!actor.identity.roomAdmin) return fail('forbidden', 'only hosts and cohosts may mute others');
+    return this.#applyHostAction(actor, 'mute', userId);
+  }
+
+  /** host.remove: hosts and cohosts remove a participant from the room. */
+  async hostRemove(actor: Peer, userId: string): Promise<Result> {
+    if (!actor.identity.roomAdmin) return fail('forbidden', 'only hosts and cohosts may remove participants');
+    if (userId === actor.userId) return fail('bad_request', 'use leave to leave the room');
+    return this.#applyHostAction(actor, 'remove', userId);
+  }
+
+  async #applyHostAction(actor: Peer, command: RoomCommand['command'], userId: string): Promise<Result> {
+    if (this.#peers.has(userId)) {
+      await this.#applyCommand(command, userId, actor.userId);
+      return ok({ userId });
+    }
+    const inMeeting = (await this.#ctx.roster.list(this.meetingId)).some((p) => p.userId === userId);
+    if (!inMeeting) return fail('not_found', 'that participant is not in the room');
+    const message: RoomCommand = {
+      type: 'room.command',
+      meetingId: this.meetingId,
+      origin: this.#ctx.nodeId,
+      command,
+      userId,
+      byUserId: actor.userId,
+    };
+    await this.#ctx.redis.publish(this.channel, JSON.stringify(message));
+    return ok({ userId });
+  }
+
+  async #applyCommand(command: RoomCommand['command'], userId: string, byUserId: string): Promise<void> {
+    const target = this.#peers.get(userId);
+    if (!target) return;
+    this.#log.info({ command, userId, byUserId }, 'host action');
+    switch (command) {
+      case 'mute':
+        await this.updateParticipant(target, { media: { audio: false } }, byUserId);
+        return;
+      case 'remove':
+        target.close(SIGNALING_CLOSE_CODES.normal, 'removed by the host', 'removed');
+        return;
+      default:
+        assertNever(command);
+    }
+  }
+
+  /** host.endForAll: the host ends the meeting for everyone, on every node. */
+  async hostEndForAll(actor: Peer): Promise<Result> {
+    if (actor.identity.role !== 'host') return fail('forbidden', 'only the host may end the meeting for everyone');
+    const result = await endMeeting(this.#ctx.db, this.meetingId);
+    const endedAt = result.status === 'ended' ? result.endedAt.toISOString() : new Date().toISOString();
+    const notification: MeetingEndedNotification = {
+      method: 'meeting.ended',
+      data: { meetingId: this.meetingId, endedBy: actor.userId, endedAt },
+    };
+    // After the response is queued (the socket closes right after it): announce, then end.
+    setImmediate(() => {
+      void this.#announceEnd(result, notification).finally(() => this.end(notification));
+    });
+    return ok({ endedAt });
+  }
+
+  async #announceEnd(result: EndMeetingResult, notification: MeetingEndedNotification): Promise<void> {
+    const { endedAt, endedBy } = notification.data;
+    try {
+      if (result.status === 'ended') {
+        // What the edge does after its own end transaction: the lifecycle event (which
+        // also reaches the other nodes of this meeting), cache invalidation, and the
+        // release of the node assignment.
+        const event = meetingEventSchema.parse({
+          type: 'meeting.ended',
+          meetingId: this.meetingId,
+          at: endedAt,
+          data: { endedAt, endedBy, stats: result.stats },
+        });
+        const json = JSON.stringify(event);
+        await this.#ctx.redis
+          .multi()
+          .publish(this.channel, json)
+          .publish(redisKeys.allMeetingEvents, json)
+          .del(redisKeys.meeting(this.meetingId), redisKeys.meetingNode(this.meetingId))
+          .exec();
+      } else {
+        this.#publish(notification);
+      }
+    } catch (error) {
+      this.#log.error({ err: errorMessage(error) }, 'announcing the end of the meeting failed');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Fan-out
+  // -------------------------------------------------------------------------------------
+
+  /**
+   * Delivers a notification to this node's peers (except one user) and relays it to
+   * the meeting's other nodes. Serialises once; never waits for a socket.
+   */
+  broadcast(notification: SignalingNotification, exceptUserId?: string): void {
+    this.deliverLocal(notification, exceptUserId);
+    this.#publish(notification);
+  }
+
+  #publish(notification: SignalingNotification): void {
+    const relay: RoomRelay = { type: 'room.relay', meetingId: this.meetingId, origin: this.#ctx.nodeId, notification };
+    this.#ctx.redis
+      .publish(this.channel, JSON.stringify(relay))
+      .catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'relay publish failed'));
+  }
+
+  /** Delivers a notification to this node's peers only. */
+  deliverLocal(notification: SignalingNotification, exceptUserId?: string): void {
+    if (this.#peers.size === 0) return;
+    const json = Buffer.from(JSON.stringify(notification));
+    for (const [userId, peer] of this.#peers) {
+      if (userId !== exceptUserId) peer.connection.sendRaw(json);
+    }
+  }
+
+  /** A message on the meeting's channel (from another node, the edge or the AI pool). */
+  onChannelMessage(raw: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      this.#log.warn('non-JSON message on the meeting channel');
+      return;
+    }
+    const envelope = value as { type?: unknown; origin?: unknown } | null;
+    const type = envelope?.type;
+    // This node's own relays and commands come back on the channel: drop them before parsing.
+    if ((type === 'room.relay' || type === 'room.command') && envelope?.origin === this.#ctx.nodeId) return;
+    if (type === 'room.relay') {
+      const relay = roomRelaySchema.safeParse(value);
+      if (relay.success) this.#onRelay(relay.data);
+      else this.#log.warn('malformed room.relay message');
+    } else if (type === 'room.command') {
+      const command = roomCommandSchema.safeParse(value);
+      if (command.success) {
+        void this.#applyCommand(command.data.command, command.data.userId, command.data.byUserId).catch((error: unknown) =>
+          this.#log.warn({ err: errorMessage(error) }, 'host command failed'),
+        );
+      }
+    } else if (type === 'ai.result') {
+      const event = aiResultEventSchema.safeParse(value);
+      if (!event.success) return;
+      const { type: _type, ...data } = event.data;
+      this.deliverLocal({ method: 'ai.result', data });
+    } else if (type === 'meeting.ended') {
+      const event = meetingEventSchema.safeParse(value);
+      if (event.success && event.data.type === 'meeting.ended') {
+        this.end({
+          method: 'meeting.ended',
+          data: { meetingId: this.meetingId, endedBy: event.data.data.endedBy, endedAt: event.data.data.endedAt },
+        });
+      }
+    }
+    // Other lifecycle events (meeting.updated, ...) do not concern the room.
+  }
+
+  #onRelay(relay: RoomRelay): void {
+    const n = relay.notification;
+    if (n.method === 'meeting.ended') {
+      this.end(n);
+      return;
+    }
+    if (n.method === 'participant.joined') {
+      // The same user connected on another node: that connection wins.
+      const local = this.#peers.get(n.data.participant.userId);
+      if (local && n.data.participant.nodeId !== this.#ctx.nodeId) {
+        this.#peers.delete(local.userId);
+        local.detachFromRoom();
+        local.close(SIGNALING_CLOSE_CODES.replaced, 'replaced by a newer connection', 'replaced');
+      }
+    }
+    this.deliverLocal(n);
+  }
+
+  /**
+   * The meeting ended: tell every local peer, close their sockets normally, drop the
+   * roster and close the room. Safe to call more than once.
+   */
+  end(notification: MeetingEndedNotification): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#log.info({ endedBy: notification.data.endedBy }, 'meeting ended; closing room');
+    this.deliverLocal(notification);
+    for (const peer of this.#peers.values()) {
+      peer.detachFromRoom();
+      peer.close(SIGNALING_CLOSE_CODES.normal, 'meeting ended', 'meeting_ended');
+    }
+    this.#peers.clear();
+    this.#ctx.roster.clear(this.meetingId).catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'roster clean-up failed'));
+    this.close();
+  }
+
+  /**
+   * Node shutdown: `room.closing` to every local peer, close 1001, record their leave.
+   * Resolves when the leaves are recorded.
+   */
+  async shutdown(): Promise<void> {
+    const peers = [...this.#peers.values()];
+    this.#peers.clear();
+    const json = JSON.stringify({ method: 'room.closing', data: { reason: 'node_shutdown' } } satisfies SignalingNotification);
+    for (const peer of peers) {
+      peer.connection.sendRaw(json);
+      peer.detachFromRoom();
+      peer.close(SIGNALING_CLOSE_CODES.goingAway, 'media node shutting down', 'node_shutdown');
+      this.#publish({ method: 'participant.left', data: { userId: peer.userId, reason: 'node_shutdown' } });
+    }
+    await Promise.allSettled(peers.map((peer) => this.#recordLeft(peer)));
+    this.close();
+  }
+
+  #refreshSticky(): void {
+    this.#ctx.redis
+      .eval(REFRESH_STICKY, 1, redisKeys.meetingNode(this.meetingId), this.#ctx.nodeId, String(MEETING_NODE_TTL_SECONDS))
+      .catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'sticky assignment refresh failed'));
+  }
+
+  /** Closes the room: its peers first, then its timers; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#idleTimer);
+    clearInterval(this.#stickyTimer);
+    for (const peer of this.#peers.values()) {
+      peer.detachFromRoom();
+      peer.close(SIGNALING_CLOSE_CODES.normal, 'room closed', 'disconnected');
+    }
+    this.#peers.clear();
+    this.#log.info('room closed');
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+}

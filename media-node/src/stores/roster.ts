@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import { meetingRosterKey, participantSchema, type Participant } from '@huddle/protocol';
+
+/** How long a roster outlives its last write (a crashed node's entries cannot linger forever), in seconds. */
+export const ROSTER_TTL_SECONDS = 24 * 3_600;
+
+// Deletes the field only while it still belongs to this connection: a newer connection of the
+// same user (possibly on another node) must not lose its entry to an older one leaving.
+const REMOVE_IF_OWNED = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local ok, entry = pcall(cjson.decode, raw)
+if ok and entry.connectionId == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
+
+interface RosterEntry {
+  connectionId: string;
+  participant: Participant;
+}
+
+/**
+ * The meeting's roster across nodes: a Redis hash `meeting:{id}:roster`, field = user id,
+ * value = `{ connectionId, participant }`. Each node writes its own participants.
+ */
+export class Roster {
+  readonly #redis: Redis;
+
+  constructor(redis: Redis) {
+    this.#redis = redis;
+  }
+
+  /** Adds or replaces the user's entry. */
+  async put(meetingId: string, connectionId: string, participant: Participant): Promise<void> {
+    const key = meetingRosterKey(meetingId);
+    const entry: RosterEntry = { connectionId, participant };
+    await this.#redis.multi().hset(key, participant.userId, JSON.stringify(entry)).expire(key, ROSTER_TTL_SECONDS).exec();
+  }
+
+  /** Removes the user's entry if it is still this connection's. True when removed. */
+  async remove(meetingId: string, userId: string, connectionId: string): Promise<boolean> {
+    const removed = await this.#redis.eval(REMOVE_IF_OWNED, 1, meetingRosterKey(meetingId), userId, connectionId);
+    return removed === 1;
+  }
+
+  /** Every participant in the meeting, on any node. */
+  async list(meetingId: string): Promise<Participant[]> {
+    const all = await this.#redis.hgetall(meetingRosterKey(meetingId));
+    const out: Participant[] = [];
+    for (const raw of Object.values(all)) {
+      try {
+        const parsed = participantSchema.safeParse((JSON.parse(raw) as RosterEntry).participant);
+        if (parsed.success) out.push(parsed.data);
+      } catch {
+        // a malformed entry is skipped; it is overwritten on the user's next join
+      }
+    }
+    return out;
+  }
+
+  /** Drops the entries of the given users (nodes that are gone). */
+  async removeUsers(meetingId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length > 0) await this.#redis.hdel(meetingRosterKey(meetingId), ...userIds);
+  }
+
+  /** Drops the whole roster (meeting ended). */
+  async clear(meetingId: string): Promise<void> {
+    await this.#redis.del(meetingRosterKey(meetingId));
+  }
+}

@@ -1,0 +1,263 @@
+// Test helpers for the signaling suites: real media nodes (in-process), real Postgres
+// (huddle_test, rows seeded with drizzle and deleted after), a throwaway MongoDB database,
+// a private registry prefix in Redis, and real `ws` clients.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { AccessToken } from 'livekit-server-sdk';
+import { MongoClient } from 'mongodb';
+import { pino } from 'pino';
+import { WebSocket } from 'ws';
+import { createNodeDb, meetingParticipants, meetings, users, type NodeDb, type ParticipantRole } from '@huddle/db';
+import { mediaNodeRegistryKeys, meetingRoomName } from '@huddle/protocol';
+import { loadConfig, type MediaNodeConfig } from '../src/config.ts';
+import { MediaNodeServer, type MediaNodeOptions } from '../src/server.ts';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://huddle:huddle@127.0.0.1:5432/huddle_test';
+export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const MONGO_BASE = process.env.MONGODB_URL || 'mongodb://127.0.0.1:27017/huddle';
+
+export const LIVEKIT_API_KEY = 'huddle-test-key';
+export const LIVEKIT_API_SECRET = 'huddle-test-livekit-secret-0123456789abcdef';
+export const JWT_SECRET = 'huddle-test-jwt-secret-0123456789abcdefghij';
+
+/** Shared per test file: a Mongo database name and a registry prefix of its own. */
+export interface Suite {
+  db: NodeDb;
+  mongoUrl: string;
+  registryPrefix: string;
+  /** Environment a node child process needs. */
+  env: Record<string, string>;
+  nodes: MediaNodeServer[];
+  startNode(overrides?: Partial<MediaNodeConfig>, options?: MediaNodeOptions): Promise<MediaNodeServer>;
+  seedMeeting(roles: ParticipantRole[], status?: 'scheduled' | 'ongoing' | 'ended' | 'cancelled'): Promise<SeededMeeting>;
+  teardown(): Promise<void>;
+}
+
+export interface SeededMeeting {
+  meetingId: string;
+  /** User ids in the order of the roles given. */
+  userIds: string[];
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Creates the suite's resources; call teardown() in afterAll. */
+export function createSuite(): Suite {
+  const tag = randomBytes(5).toString('hex');
+  const mongoDbName = `huddle_test_${tag}`;
+  const mongoUrl = withDatabase(MONGO_BASE, mongoDbName);
+  const registryPrefix = `test:${tag}:media:nodes:`;
+  const db = createNodeDb(TEST_DATABASE_URL, { shared: false, max: 4 });
+  const userIds: string[] = [];
+  const meetingIds: string[] = [];
+  const env = {
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL,
+    MONGODB_URL: mongoUrl,
+    LIVEKIT_API_KEY,
+    LIVEKIT_API_SECRET,
+    JWT_SECRET,
+    MEDIA_NODE_REGISTRY_PREFIX: registryPrefix,
+    MEDIA_NODE_HOST: '127.0.0.1',
+    MEDIA_NODE_PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  };
+  const suite: Suite = {
+    db,
+    mongoUrl,
+    registryPrefix,
+    env,
+    nodes: [],
+    async startNode(overrides = {}, options = {}) {
+      const base = loadConfig({ ...env, MEDIA_NODE_ID: `node-${tag}-${suite.nodes.length}` });
+      const config = { ...base, roomIdleCloseMs: 200, ...overrides };
+      const log = pino({ level: env.LOG_LEVEL });
+      const node = await MediaNodeServer.create(config, log, { processMetrics: false, ...options });
+      suite.nodes.push(node);
+      return node;
+    },
+    async seedMeeting(roles, status = 'ongoing') {
+      const ids = roles.map(() => randomUUID());
+      await db.db.insert(users).values(
+        ids.map((id) => ({
+          id,
+          username: `u${id.replaceAll('-', '').slice(0, 20)}`,
+          email: `${id}@test.huddle`,
+          passwordHash: 'x',
+          fullName: `User ${id.slice(0, 4)}`,
+        })),
+      );
+      userIds.push(...ids);
+      const meetingId = randomUUID();
+      const letters = () => Array.from(randomBytes(10), (b) => String.fromCharCode(97 + (b % 26))).join('');
+      const l = letters();
+      await db.db.insert(meetings).values({
+        id: meetingId,
+        title: 'Test meeting',
+        meetingCode: `${l.slice(0, 3)}-${l.slice(3, 7)}-${l.slice(7, 10)}`,
+        creatorId: ids[0]!,
+        startTime: new Date(),
+        durationMinutes: 30,
+        status,
+        startedAt: status === 'scheduled' ? null : new Date(Date.now() - 60_000),
+        endedAt: status === 'ended' ? new Date() : null,
+      });
+      meetingIds.push(meetingId);
+      await db.db
+        .insert(meetingParticipants)
+        .values(ids.map((userId, i) => ({ meetingId, userId, role: roles[i]!, status: 'accepted' as const })));
+      return { meetingId, userIds: ids };
+    },
+    async teardown() {
+      await Promise.allSettled(suite.nodes.map((n) => n.close()));
+      if (meetingIds.length > 0) await db.db.delete(meetings).where(inArray(meetings.id, meetingIds));
+      if (userIds.length > 0) await db.db.delete(users).where(inArray(users.id, userIds));
+      await db.close();
+      // The registry index of this suite (a killed node's id stays in it; readers prune it).
+      const redis = new Redis(REDIS_URL);
+      try {
+        await redis.del(mediaNodeRegistryKeys(registryPrefix).index);
+      } finally {
+        redis.disconnect();
+      }
+      const mongo = new MongoClient(mongoUrl);
+      try {
+        await mongo.db().dropDatabase();
+      } finally {
+        await mongo.close();
+      }
+    },
+  };
+  return suite;
+}
+
+/** A join token exactly as the edge mints it (edge/src/services/join-tokens.ts). */
+export async function mintJoinToken(
+  subject: { userId: string; meetingId: string; role: ParticipantRole; name?: string },
+  options: { ttl?: string | number; secret?: string; room?: string } = {},
+): Promise<string> {
+  const token = new AccessToken(LIVEKIT_API_KEY, options.secret ?? LIVEKIT_API_SECRET, {
+    identity: subject.userId,
+    name: subject.name ?? subject.userId,
+    ttl: options.ttl ?? 300,
+    attributes: { role: subject.role },
+  });
+  token.addGrant({
+    room: options.room ?? meetingRoomName(subject.meetingId),
+    roomJoin: true,
+    canPublish: true,
+    canSubscribe: true,
+    canPublishData: true,
+    canUpdateOwnMetadata: false,
+    roomAdmin: subject.role === 'host' || subject.role === 'cohost',
+  });
+  return token.toJwt();
+}
+
+type Frame = Record<string, any>;
+
+/** A real WebSocket client that records every frame and matches responses to requests. */
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly opened: Promise<void>;
+  #nextId = 1;
+  #waiters: { predicate: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+
+  constructor(url: string, options: { autoPong?: boolean } = {}) {
+    this.ws = new WebSocket(url, { autoPong: options.autoPong ?? true });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.opened.catch(() => {});
+    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      this.frames.push(frame);
+      for (const w of this.#waiters.slice()) {
+        if (w.predicate(frame)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve(frame);
+        }
+      }
+    });
+    this.ws.on('error', () => {});
+  }
+
+  static async connect(node: MediaNodeServer, token: string): Promise<TestClient> {
+    const client = new TestClient(`ws://127.0.0.1:${node.port}/ws?access_token=${encodeURIComponent(token)}`);
+    await client.opened;
+    return client;
+  }
+
+  /** Connects and joins; returns the client and the join response. */
+  static async join(node: MediaNodeServer, token: string): Promise<{ client: TestClient; joined: Frame }> {
+    const client = await TestClient.connect(node, token);
+    const joined = await client.request('join');
+    if (!joined.ok) throw new Error(`join failed: ${JSON.stringify(joined)}`);
+    return { client, joined };
+  }
+
+  /** Sends a request and resolves with its response. */
+  request(method: string, data?: unknown): Promise<Frame> {
+    const id = this.#nextId++;
+    const response = this.waitFor((f) => f.id === id);
+    this.ws.send(JSON.stringify(data === undefined ? { id, method } : { id, method, data }));
+    return response;
+  }
+
+  sendRaw(data: string | Buffer): void {
+    this.ws.send(data);
+  }
+
+  /** The first frame (already received or upcoming) that matches. */
+  waitFor(predicate: (f: Frame) => boolean, timeoutMs = 5_000): Promise<Frame> {
+    const seen = this.frames.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        predicate,
+        resolve: (f: Frame) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  notifications(method: string): Frame[] {
+    return this.frames.filter((f) => f.method === method && f.id === undefined);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Polls until `check` returns a truthy value or the time runs out. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5_000, stepMs = 25): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
