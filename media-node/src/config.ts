@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { loadAiWorkerConfig, type AiWorkerEnvConfig } from './ai/config.ts';
 import {
   DEFAULT_MEDIA_NODE_REGISTRY_PREFIX,
   MEDIA_NODE_HEARTBEAT_INTERVAL_SECONDS,
@@ -30,6 +31,8 @@ const envSchema = z.object({
   /** Overrides for tests; production uses the protocol constants the edge assumes. */
   MEDIA_NODE_REGISTRY_INTERVAL_SECONDS: z.coerce.number().positive().default(MEDIA_NODE_HEARTBEAT_INTERVAL_SECONDS),
   MEDIA_NODE_REGISTRY_TTL_SECONDS: z.coerce.number().int().min(1).default(MEDIA_NODE_HEARTBEAT_TTL_SECONDS),
+  /** Run the AI worker pool in this process (default true); `false` for signaling-only nodes. */
+  AI_WORKERS_ENABLED: z.enum(['true', 'false']).default('true'),
 });
 
 /** Media-node settings, parsed once from the environment at start-up. */
@@ -61,6 +64,8 @@ export interface MediaNodeConfig {
   chatRateBurst: number;
   /** Delay between the last local peer leaving and the room closing, in ms. */
   roomIdleCloseMs: number;
+  /** The AI worker pool's settings (AI_*, TRANSCRIBE_*), or undefined when disabled. */
+  ai: AiWorkerEnvConfig | undefined;
 }
 
 /** Parses the environment; throws a readable error naming every bad variable. */
@@ -91,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MediaNodeConfi
     chatRatePerSecond: e.CHAT_RATE_PER_SECOND,
     chatRateBurst: e.CHAT_RATE_BURST,
     roomIdleCloseMs: 2_000,
+    ai: e.AI_WORKERS_ENABLED === 'true' ? loadAiWorkerConfig(env) : undefined,
   };
 }
 

@@ -17,6 +17,7 @@ import { MediaServer } from './signaling/media-server.ts';
 import { TokenBuckets } from './signaling/rate-limit.ts';
 import { errorMessage } from './signaling/types.ts';
 import { ChatStore } from './stores/chat-store.ts';
+import { AiWorkerPool } from './ai/pool.ts';
 import { Roster } from './stores/roster.ts';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
@@ -40,6 +41,8 @@ export class MediaNodeServer {
   readonly metrics: MediaMetrics;
   readonly media: MediaServer;
   readonly registry: NodeRegistry;
+  /** The AI worker pool, unless AI_WORKERS_ENABLED=false. */
+  readonly ai: AiWorkerPool | undefined;
   readonly #http: ServerType;
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
@@ -47,7 +50,15 @@ export class MediaNodeServer {
   private constructor(
     config: MediaNodeConfig,
     log: Logger,
-    deps: { redis: Redis; mongo: MongoClient; db: NodeDb; metrics: MediaMetrics; media: MediaServer; registry: NodeRegistry },
+    deps: {
+      redis: Redis;
+      mongo: MongoClient;
+      db: NodeDb;
+      metrics: MediaMetrics;
+      media: MediaServer;
+      registry: NodeRegistry;
+      ai: AiWorkerPool | undefined;
+    },
     http: ServerType,
   ) {
     this.config = config;
@@ -58,6 +69,7 @@ export class MediaNodeServer {
     this.metrics = deps.metrics;
     this.media = deps.media;
     this.registry = deps.registry;
+    this.ai = deps.ai;
     this.#http = http;
   }
 
@@ -76,6 +88,7 @@ export class MediaNodeServer {
 
     let http: ServerType | undefined;
     let media: MediaServer | undefined;
+    let ai: AiWorkerPool | undefined;
     try {
       await redis.connect();
       const chat = await ChatStore.create(mongo.db());
@@ -89,7 +102,17 @@ export class MediaNodeServer {
           }),
         )
         .route('/', metricsRoutes(metrics.registry))
-        .route('/', historyRoutes({ db: db.db, redis, verifier, jwtKey: new TextEncoder().encode(config.jwtSecret), chat }));
+        .route(
+          '/',
+          historyRoutes({
+            db: db.db,
+            redis,
+            verifier,
+            jwtKey: new TextEncoder().encode(config.jwtSecret),
+            chat,
+            insights: mongo.db(),
+          }),
+        );
       app.onError((error, c) => {
         log.error({ err: errorMessage(error), path: c.req.path }, 'request failed');
         return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);
@@ -136,10 +159,15 @@ export class MediaNodeServer {
         ttlSeconds: config.registryTtlSeconds,
         load: () => ({ connections: mediaServer.connections, rooms: mediaServer.rooms }),
       });
-      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry }, http);
+      if (config.ai) {
+        const { redis: _url, mongo: _mongoUrl, logLevel: _level, ...aiOptions } = config.ai;
+        ai = await AiWorkerPool.create({ ...aiOptions, redis, mongo, log, metricsRegistry: metrics.registry });
+      }
+      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry, ai }, http);
       log.info({ url: `http://${config.host}:${port}`, publicUrl: config.publicUrl }, 'media node listening');
       return node;
     } catch (error) {
+      await ai?.close();
       await media?.close();
       if (http) {
         const server = http;
@@ -166,9 +194,12 @@ export class MediaNodeServer {
 
   async #close(): Promise<void> {
     this.media.stopAccepting();
+    // Unfinished AI tasks go back to the stream for other nodes while rooms close.
+    const aiClosed = this.ai?.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'AI pool close failed'));
     await this.registry.drain().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'registry drain failed'));
     await this.media.close();
     await this.registry.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'deregistration failed'));
+    await aiClosed;
     await new Promise<void>((resolve) => {
       this.#http.close(() => resolve());
       if ('closeAllConnections' in this.#http) this.#http.closeAllConnections();

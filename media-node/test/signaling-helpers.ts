@@ -66,6 +66,8 @@ export function createSuite(): Suite {
     MEDIA_NODE_HOST: '127.0.0.1',
     MEDIA_NODE_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Signaling suites run without the AI pool; media-node/test/node-ai.test.ts wires it in.
+    AI_WORKERS_ENABLED: 'false',
   };
   const suite: Suite = {
     db,

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { SIGNALING_LIMITS, chatCursorSchema } from '@huddle/protocol';
+import { SIGNALING_LIMITS, aiTaskTypeValues, chatCursorSchema } from '@huddle/protocol';
+import { listInsights } from '../ai/results-store.ts';
 import { InvalidCursorError, type ChatStore } from '../stores/chat-store.ts';
 import { authorizeHistory, type HistoryAuthDeps } from './auth.ts';
 
@@ -9,14 +11,42 @@ const querySchema = z.object({
   limit: z.coerce.number().int().min(1).max(SIGNALING_LIMITS.chatHistoryLimitMax).default(SIGNALING_LIMITS.chatHistoryLimitDefault),
 });
 
+const insightsQuerySchema = z.object({
+  type: z.enum(aiTaskTypeValues).optional(),
+  before: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
 const errorBody = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details ? { details } : {}) } });
 
 /**
- * GET /api/v1/meetings/{id}/chat?before=&limit= — chat history (newest first) for clients
- * that are not connected, authorised by `Authorization: Bearer <access JWT or join token>`.
+ * History for clients that are not connected, authorised by `Authorization: Bearer
+ * <access JWT or join token>` of a participant:
+ * GET /api/v1/meetings/{id}/chat?before=&limit= — chat messages, newest first;
+ * GET /api/v1/meetings/{id}/insights?type=&before=&limit= — AI results, newest first.
  */
-export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore }): Hono {
-  return new Hono().get('/api/v1/meetings/:id/chat', async (c) => {
+export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insights: Db }): Hono {
+  return new Hono()
+    .get('/api/v1/meetings/:id/insights', async (c) => {
+      const id = z.uuid().safeParse(c.req.param('id'));
+      if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
+      const meetingId = id.data.toLowerCase();
+      const query = insightsQuerySchema.safeParse(c.req.query());
+      if (!query.success) {
+        const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+        return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
+      }
+      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
+      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
+      const { type, before, limit } = query.data;
+      const items = await listInsights(deps.insights, meetingId, {
+        type,
+        limit,
+        before: before === undefined ? undefined : new Date(before),
+      });
+      return c.json({ items });
+    })
+    .get('/api/v1/meetings/:id/chat', async (c) => {
     const id = z.uuid().safeParse(c.req.param('id'));
     if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
     const meetingId = id.data.toLowerCase();
@@ -25,9 +55,7 @@ export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore }): Hono
       const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
       return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
     }
-    const header = c.req.header('authorization');
-    const token = header?.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : undefined;
-    const access = await authorizeHistory(deps, token, meetingId);
+    const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
     if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
     try {
       return c.json(await deps.chat.history(meetingId, { before: query.data.before, limit: query.data.limit }));
@@ -36,4 +64,8 @@ export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore }): Hono
       throw error;
     }
   });
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  return header?.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : undefined;
 }
