@@ -3,3 +3,4 @@
 export * from './schema.ts';
 export * from './client.ts';
 export * from './errors.ts';
+export * from './meeting-stats.ts';

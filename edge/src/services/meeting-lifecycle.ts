@@ -1,10 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { meetings, type MeetingStatus } from '@huddle/db';
+import { meetings, type MeetingStatus, writeMeetingStats } from '@huddle/db';
 import type { MeetingStatsSummary } from '@huddle/protocol';
 import type { RequestDeps } from '../env.ts';
 import { afterMeetingWrite, meetingEvent } from './meeting-events.ts';
 import { currentStatus, invalidTransition, meetingNotFound, requireRole } from './meeting-guards.ts';
-import { writeMeetingStats } from './meeting-stats.ts';
 import { loadMeetingView, type MeetingView } from './meeting-view.ts';
 
 // Millisecond precision, so the times survive the round trip through JS Dates exactly.

@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
-import type { Transaction } from '@huddle/db';
-import type { MeetingStatsSummary } from '@huddle/protocol';
+import type { Transaction } from './client.ts';
+
+/** What ending a meeting records in meeting_stats. */
+export interface MeetingStatsTotals {
+  participantCount: number;
+  peakParticipants: number;
+  durationSeconds: number;
+  totalParticipantSeconds: number;
+}
 
 /**
  * Inside the end-meeting transaction: closes the attendance of everyone still in
@@ -10,14 +17,15 @@ import type { MeetingStatsSummary } from '@huddle/protocol';
  * Attendance is one joined_at/left_at pair per participant (the last visit), clamped
  * to [startedAt, endedAt]. Peak = most overlapping visits (a leave and a join at the
  * same instant do not overlap). chat_message_count stays 0 here: chat lives in
- * MongoDB, which the edge does not reach; the media node owns that number.
+ * MongoDB. Used by the edge (POST /meetings/{id}/end) and the media node
+ * (host.endForAll), each after its own conditional status UPDATE.
  */
 export async function writeMeetingStats(
   tx: Transaction,
   meetingId: string,
   startedAt: Date,
   endedAt: Date,
-): Promise<MeetingStatsSummary> {
+): Promise<MeetingStatsTotals> {
   const started = startedAt.toISOString();
   const ended = endedAt.toISOString();
   await tx.execute(sql`
