@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonWith } from './json.ts';
 import { aiTaskTypeValues, type AiTaskType } from './ai-tasks.ts';
 
 // AI results: what the AI worker pool stores in MongoDB `ai_results` (one document per
@@ -105,14 +106,7 @@ export type AiResultPublication = z.infer<typeof aiResultPublicationSchema>;
 
 /** Parses a pub/sub message; undefined when it is not an `ai.result` event. */
 export function parseAiResultPublication(message: string): AiResultPublication | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  const parsed = aiResultPublicationSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonWith(aiResultPublicationSchema, message);
 }
 
 /** One stored result as the history API returns it (newest first). */

@@ -6,3 +6,4 @@ export * from './media-nodes.ts';
 export * from './ai-tasks.ts';
 export * from './signaling.ts';
 export * from './ai-results.ts';
+export * from './json.ts';

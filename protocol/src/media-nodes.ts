@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonWith } from './json.ts';
 import { redisKeys } from './redis-keys.ts';
 
 // The media node registry in Redis (it replaces etcd). Written by media nodes, read by
@@ -79,16 +80,7 @@ export function mediaNodeRegistryKeys(prefix: string = DEFAULT_MEDIA_NODE_REGIST
  * already parsed it), or undefined when it is missing or malformed.
  */
 export function parseMediaNodeEntry(value: unknown): MediaNodeEntry | undefined {
-  let data = value;
-  if (typeof value === 'string') {
-    try {
-      data = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  const parsed = mediaNodeEntrySchema.safeParse(data);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonWith(mediaNodeEntrySchema, value);
 }
 
 /** Share of capacity in use (0 = idle, ≥ 1 = full). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonWith } from './json.ts';
 
 /**
  * Meeting lifecycle events. The edge publishes each one (JSON) on the meeting's
@@ -87,12 +88,5 @@ export type MeetingEventOf<T extends MeetingEventType> = Extract<MeetingEvent, {
 
 /** Parses a pub/sub message; undefined when it is not valid JSON or not a known event. */
 export function parseMeetingEvent(message: string): MeetingEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  const parsed = meetingEventSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonWith(meetingEventSchema, message);
 }
