@@ -4,3 +4,4 @@ export * from './schema.ts';
 export * from './client.ts';
 export * from './errors.ts';
 export * from './meeting-stats.ts';
+export * from './membership.ts';

@@ -98,7 +98,7 @@ describe('createDb', () => {
 });
 
 describe('modules the Worker loads', () => {
-  const workerModules = ['index.ts', 'client.ts', 'schema.ts', 'errors.ts', 'meeting-stats.ts'];
+  const workerModules = ['index.ts', 'client.ts', 'schema.ts', 'errors.ts', 'meeting-stats.ts', 'membership.ts'];
   const allowedBare = new Set(['drizzle-orm', 'drizzle-orm/pg-core', 'drizzle-orm/postgres-js', 'postgres']);
 
   it.each(workerModules)('%s imports no Node-only module and not the migrator', (file) => {

@@ -23,8 +23,8 @@
 // latency is the per-task overhead (wake-up from a blocked read, processing, store, ack).
 //
 // Options: --tasks=20000 --paced-tasks=2000 --rate=500 --mongo-tasks=3000 --rounds=2 --concurrency=8 --prefetch=0 --no-write
+import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
@@ -329,15 +329,7 @@ are bound by FerretDB (SQLite, one writer: ~570 inserts/s measured alone), so bo
 MongoDB is much faster.
 `;
   const path = `${root}BENCHMARKS.md`;
-  const current = readFileSync(path, 'utf8'); // re-read now: other benchmarks append to this file too
-  const start = current.indexOf('## AI worker pool');
-  let next: string;
-  if (start === -1) next = `${current.trimEnd()}\n\n${section}`;
-  else {
-    const after = current.indexOf('\n## ', start + 3);
-    next = current.slice(0, start) + section + (after === -1 ? '' : `\n${current.slice(after + 1)}`);
-  }
-  writeFileSync(path, next);
+  writeBenchmarkSection(path, '## AI worker pool', section);
   console.log('BENCHMARKS.md updated');
 }
 process.exit(0);

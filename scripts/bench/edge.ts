@@ -13,9 +13,10 @@
 //
 // Options: --duration=10 --runtimes=node,workerd --no-write (do not update BENCHMARKS.md)
 // Internal: --serve-bare (the bare route under Node, in a child process).
+import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -447,17 +448,7 @@ function writeBenchmarks(table: string, results: CaseResult[]): void {
     'same two cores, so the absolute figures are far below what Workers + Upstash deliver; compare rows of one run.',
     '',
   ].join('\n');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured on development machines; each section says how to reproduce it.\n\n';
-  const start = current.search(/^## Edge\s*$/m);
-  let next: string;
-  if (start === -1) {
-    next = `${current.trimEnd()}\n\n${section}`;
-  } else {
-    const rest = current.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = current.slice(0, start) + section + (end === -1 ? '' : `\n${rest.slice(end)}`);
-  }
-  writeFileSync(file, next);
+  writeBenchmarkSection(file, '## Edge', section);
   console.error(`bench:edge: wrote the "Edge" section of ${file}`);
 }
 

@@ -13,9 +13,10 @@
 // Bounded: the whole run aborts after 5 minutes; rows, Mongo database and registry keys it
 // creates are removed at the end. Options: --connections=5000 --batch=250 --room-size=50
 // --fanout-members=500 --senders=10 --messages=20 --no-write (do not update BENCHMARKS.md).
+import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -474,17 +475,7 @@ function renderSection(c: ConnectionResult | undefined, f: FanoutResult | undefi
 /** Replaces (or appends) the "## Signaling" section of BENCHMARKS.md, reading the file right before writing. */
 function writeBenchmarks(section: string): void {
   const file = join(root, 'BENCHMARKS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured on development machines; each section says how to reproduce it.\n\n';
-  const start = current.search(/^## Signaling\s*$/m);
-  let next: string;
-  if (start === -1) {
-    next = `${current.trimEnd()}\n\n${section}`;
-  } else {
-    const rest = current.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = current.slice(0, start) + section + (end === -1 ? '' : `\n${rest.slice(end)}`);
-  }
-  writeFileSync(file, next);
+  writeBenchmarkSection(file, '## Signaling', section);
 }
 
 await main();

@@ -1,9 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { users, type Database } from '@huddle/db';
+import { findMembership, users, type Database, type Membership } from '@huddle/db';
 import type { MediaBackend } from '@huddle/protocol';
 import type { RequestDeps } from '../env.ts';
 import { conflict, forbidden, notFound } from '../lib/api-error.ts';
-import { findMembership, type Membership } from './meeting-access.ts';
 import { mintJoinToken } from './join-tokens.ts';
 import { placeMeeting } from './media-nodes.ts';
 

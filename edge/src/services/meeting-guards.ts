@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { meetings, type Database, type MeetingStatus, type ParticipantRole } from '@huddle/db';
+import { findMembership, meetings, type Database, type MeetingStatus, type Membership, type ParticipantRole } from '@huddle/db';
 import { conflict, forbidden, notFound, type ApiError } from '../lib/api-error.ts';
-import { findMembership, type Membership } from './meeting-access.ts';
 
 /** 404 for unknown meetings and for meetings the caller is not in: the same body, so ids do not leak. */
 export const meetingNotFound = (): ApiError => notFound('Meeting not found.');

@@ -1,27 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { meetingParticipants, meetings, type Database, type MeetingStatus, type ParticipantRole, type ParticipantStatus } from '@huddle/db';
-
-/** A user's place in a meeting, as Postgres records it. */
-export interface Membership {
-  role: ParticipantRole;
-  participantStatus: ParticipantStatus;
-  meetingStatus: MeetingStatus;
-}
-
-/** The user's membership of the meeting, or undefined when the meeting is unknown or they are not in it. */
-export async function findMembership(db: Database, meetingId: string, userId: string): Promise<Membership | undefined> {
-  const [row] = await db
-    .select({
-      role: meetingParticipants.role,
-      participantStatus: meetingParticipants.status,
-      meetingStatus: meetings.status,
-    })
-    .from(meetingParticipants)
-    .innerJoin(meetings, eq(meetings.id, meetingParticipants.meetingId))
-    .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, userId)))
-    .limit(1);
-  return row;
-}
+import { meetingParticipants, type Database, type Membership } from '@huddle/db';
 
 /** True when the membership allows being in the room now (the same rule as the edge's join). */
 export function mayEnterRoom(m: Membership | undefined): boolean {
