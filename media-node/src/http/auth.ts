@@ -2,9 +2,8 @@ import type { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import type { TokenVerifier } from 'livekit-server-sdk';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, accessTokenClaimsSchema, redisKeys } from '@huddle/protocol';
-import type { Database } from '@huddle/db';
 import { verifyJoinToken } from '../signaling/join-token.ts';
-import { findMembership } from '@huddle/db';
+import { findMembership, type Database } from '@huddle/db';
 
 /** Who may read a meeting's history, or why not (HTTP status + stable code). */
 export type HistoryAccess =
