@@ -13,6 +13,7 @@
 //
 // Options: --duration=10 --runtimes=node,workerd --no-write (do not update BENCHMARKS.md)
 // Internal: --serve-bare (the bare route under Node, in a child process).
+import { ensureMigratedDatabase, withDatabase } from './bench-database.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   const results: CaseResult[] = [];
   try {
-    await prepareDatabase();
+    await ensureMigratedDatabase(benchDatabaseUrl);
     for (const runtime of runtimes) results.push(...(await benchRuntime(runtime)));
     results.push(await benchGateway());
   } finally {
@@ -329,20 +330,6 @@ async function setUp(base: string): Promise<Fixture> {
   return { username, password, accessToken, meetingId, meetingBody };
 }
 
-async function prepareDatabase(): Promise<void> {
-  const target = new URL(benchDatabaseUrl);
-  const name = target.pathname.slice(1);
-  const admin = createNodeDb(withDatabase(benchDatabaseUrl, 'postgres'), { shared: false, max: 1 });
-  try {
-    const rows = await admin.sql`select 1 from pg_database where datname = ${name}`;
-    if (rows.length === 0) await admin.sql.unsafe(`create database "${name.replaceAll('"', '""')}"`);
-  } finally {
-    await admin.close();
-  }
-  const migrate = start(process.execPath, ['db/src/migrate.ts'], { DATABASE_URL: benchDatabaseUrl });
-  const code = await new Promise((resolve) => migrate.once('exit', resolve));
-  if (code !== 0) throw new Error(`migrating ${name} failed (${code})`);
-}
 
 async function cleanUpRows(): Promise<void> {
   const db = createNodeDb(benchDatabaseUrl, { shared: false, max: 1 });
@@ -357,11 +344,6 @@ async function cleanUpRows(): Promise<void> {
   }
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 /** A random address from 10.0.0.0/8 for CF-Connecting-IP. */
 const randomIp = (): string => `10.${[...randomBytes(3)].join('.')}`;

@@ -13,6 +13,7 @@
 // Bounded: the whole run aborts after 5 minutes; rows, Mongo database and registry keys it
 // creates are removed at the end. Options: --connections=5000 --batch=250 --room-size=50
 // --fanout-members=500 --senders=10 --messages=20 --no-write (do not update BENCHMARKS.md).
+import { ensureMigratedDatabase, withDatabase } from './bench-database.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -60,11 +61,6 @@ const created = { users: [] as string[], meetings: [] as string[] };
 let node: ChildProcess | undefined;
 const sockets = new Set<WebSocket>();
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 const log = (message: string) => console.error(`bench:signaling: ${message}`);
 
@@ -78,7 +74,7 @@ async function main(): Promise<void> {
   if (fdLimit < CONNECTIONS * 2 + 200) {
     log(`ulimit -n is ${fdLimit}; ${CONNECTIONS} connections need about ${CONNECTIONS * 2 + 200} (run \`ulimit -n 20000\` first)`);
   }
-  await prepareDatabase();
+  await ensureMigratedDatabase(benchDatabaseUrl);
   const db = createNodeDb(benchDatabaseUrl, { shared: false, max: 4 });
   let connectionResult: ConnectionResult | undefined;
   let fanoutResult: FanoutResult | undefined;
@@ -375,19 +371,6 @@ async function openFileLimit(): Promise<number> {
   return Number(/Max open files\s+(\d+)/.exec(limits)?.[1] ?? 1024);
 }
 
-async function prepareDatabase(): Promise<void> {
-  const name = new URL(benchDatabaseUrl).pathname.slice(1);
-  const admin = createNodeDb(withDatabase(benchDatabaseUrl, 'postgres'), { shared: false, max: 1 });
-  try {
-    const rows = await admin.sql`select 1 from pg_database where datname = ${name}`;
-    if (rows.length === 0) await admin.sql.unsafe(`create database "${name.replaceAll('"', '""')}"`);
-  } finally {
-    await admin.close();
-  }
-  const migrate = spawn(process.execPath, ['db/src/migrate.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: benchDatabaseUrl }, stdio: 'inherit' });
-  const code = await new Promise((resolve) => migrate.once('exit', resolve));
-  if (code !== 0) throw new Error(`migrating ${name} failed (${code})`);
-}
 
 let cleaned = false;
 async function cleanUp(db?: NodeDb): Promise<void> {
