@@ -123,3 +123,26 @@ export function pcm(sampleRate: number, parts: [seconds: number, hz: number][], 
   }
   return out;
 }
+
+/** The Redis connection and throwaway MongoDB database one AI test file works with. */
+export interface AiTestResources {
+  redis: Redis;
+  mongo: Awaited<ReturnType<typeof openTestMongo>>;
+}
+
+export async function openAiResources(): Promise<AiTestResources> {
+  return { redis: openRedis(), mongo: await openTestMongo() };
+}
+
+/** Closes every pool a test started (they drain, so no task is left running). */
+export async function closePools(pools: AiWorkerPool[]): Promise<void> {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+}
+
+/** Deletes the queue keys the file used, drops its MongoDB database and disconnects. */
+export async function closeAiResources(resources: Partial<AiTestResources>, usedKeys: QueueKeys[]): Promise<void> {
+  const { redis, mongo } = resources;
+  if (redis) await Promise.all(usedKeys.map((k) => dropKeys(redis, k)));
+  await mongo?.drop();
+  redis?.disconnect();
+}

@@ -8,25 +8,30 @@ import type { AiWorkerPool } from '../src/ai/pool.ts';
 import { detectSpeech } from '../src/ai/processors/speech-detector.ts';
 import { AI_RESULTS_COLLECTION } from '../src/ai/results-store.ts';
 import { CHAT_MESSAGES_COLLECTION } from '../src/ai/processors/summary.ts';
-import { addTask, dropKeys, fieldsToObject, makeTask, openRedis, openTestMongo, pcm, startPool, testKeys, waitFor } from './ai-fixtures.ts';
+import {
+  addTask,
+  fieldsToObject,
+  makeTask,
+  pcm,
+  startPool,
+  testKeys,
+  waitFor,
+  openAiResources,
+  closePools,
+  closeAiResources,
+  type AiTestResources,
+} from './ai-fixtures.ts';
 
 let redis: Redis;
-let mongo: Awaited<ReturnType<typeof openTestMongo>>;
+let mongo: AiTestResources['mongo'];
 const pools: AiWorkerPool[] = [];
 const usedKeys: ReturnType<typeof testKeys>[] = [];
 
 beforeAll(async () => {
-  redis = openRedis();
-  mongo = await openTestMongo();
+  ({ redis, mongo } = await openAiResources());
 });
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
-afterAll(async () => {
-  await Promise.all(usedKeys.map((k) => dropKeys(redis, k)));
-  await mongo?.drop();
-  redis?.disconnect();
-});
+afterEach(() => closePools(pools));
+afterAll(() => closeAiResources({ redis, mongo }, usedKeys));
 
 async function pool(options: Parameters<typeof startPool>[2] = {}) {
   const k = testKeys();

@@ -10,34 +10,28 @@ import type { AttemptRecord } from '../src/ai/queue.ts';
 import { AI_RESULTS_COLLECTION, listInsights } from '../src/ai/results-store.ts';
 import {
   addTask,
-  dropKeys,
   fieldsToObject,
   makeTask,
-  openRedis,
-  openTestMongo,
   REDIS_URL,
   startPool,
   testKeys,
   waitFor,
+  openAiResources,
+  closePools,
+  closeAiResources,
+  type AiTestResources,
 } from './ai-fixtures.ts';
 
 let redis: Redis;
-let mongo: Awaited<ReturnType<typeof openTestMongo>>;
+let mongo: AiTestResources['mongo'];
 const pools: AiWorkerPool[] = [];
 const usedKeys: ReturnType<typeof testKeys>[] = [];
 
 beforeAll(async () => {
-  redis = openRedis();
-  mongo = await openTestMongo();
+  ({ redis, mongo } = await openAiResources());
 });
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
-afterAll(async () => {
-  await Promise.all(usedKeys.map((k) => dropKeys(redis, k)));
-  await mongo?.drop();
-  redis?.disconnect();
-});
+afterEach(() => closePools(pools));
+afterAll(() => closeAiResources({ redis, mongo }, usedKeys));
 
 function keys() {
   const k = testKeys();
