@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meetings } from '@huddle/db';
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, mediaNodeRegistryKeys, meetingRosterKey, parseMediaNodeEntry, redisKeys } from '@huddle/protocol';
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, mediaNodeRegistryKeys, parseMediaNodeEntry, redisKeys } from '@huddle/protocol';
 import type { MediaNodeServer } from '../src/server.ts';
 import { createSuite, eventually, JWT_SECRET, mintJoinToken, REDIS_URL, TestClient } from './signaling-helpers.ts';
 
@@ -62,13 +62,13 @@ describe('one room on two nodes', () => {
     expect(hand.data.participant.userId).toBe(userIds[1]);
 
     // Roster in Redis holds both, each with its node.
-    const roster = await redis.hgetall(meetingRosterKey(meetingId));
+    const roster = await redis.hgetall(redisKeys.meetingRoster(meetingId));
     expect(Object.keys(roster).sort()).toEqual([...userIds].sort());
 
     attendee.client.close();
     const left = await host.client.waitFor((f) => f.method === 'participant.left');
     expect(left.data).toEqual({ userId: userIds[1], reason: 'disconnected' });
-    await eventually(async () => (await redis.hexists(meetingRosterKey(meetingId), userIds[1]!)) === 0);
+    await eventually(async () => (await redis.hexists(redisKeys.meetingRoster(meetingId), userIds[1]!)) === 0);
     host.client.close();
     // The rooms close a moment after their last local peer leaves.
     await eventually(() => nodeA.media.room(meetingId) === undefined && nodeB.media.room(meetingId) === undefined);
@@ -224,7 +224,7 @@ describe('host actions', () => {
     }
     const [row] = await suite.db.db.select().from(meetings).where(eq(meetings.id, meetingId));
     expect(row!.status).toBe('ended');
-    expect(await redis.exists(meetingRosterKey(meetingId))).toBe(0);
+    expect(await redis.exists(redisKeys.meetingRoster(meetingId))).toBe(0);
   });
 });
 
@@ -276,7 +276,7 @@ describe('one connection per user', () => {
     // The watcher never saw the host leave, and the host is still in the roster.
     await new Promise((r) => setTimeout(r, 100));
     expect(watcher.notifications('participant.left')).toHaveLength(0);
-    expect(await redis.hexists(meetingRosterKey(m.meetingId), m.userIds[0]!)).toBe(1);
+    expect(await redis.hexists(redisKeys.meetingRoster(m.meetingId), m.userIds[0]!)).toBe(1);
     expect((await third.request('chat.send', { text: 'still here', clientMsgId: 'r' })).ok).toBe(true);
     await watcher.waitFor((f) => f.method === 'chat.message');
     third.close();

@@ -8,6 +8,8 @@ export const redisKeys = {
   meeting: (meetingId: string) => `meeting:${meetingId}`,
   /** Pub/sub channel for one meeting's room events across media nodes. */
   meetingEvents: (meetingId: string) => `meeting:${meetingId}:events`,
+  /** Hash of a meeting's roster across media nodes: field = user id, value = participant JSON. */
+  meetingRoster: (meetingId: string) => `meeting:${meetingId}:roster`,
   /** Pub/sub channel carrying every meeting's lifecycle events. */
   allMeetingEvents: 'meeting_events',
   /** Registry entry of a live media node (TTL heartbeat). */

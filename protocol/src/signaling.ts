@@ -224,5 +224,3 @@ export const aiResultEventSchema = z
   .loose();
 export type AiResultEvent = z.infer<typeof aiResultEventSchema>;
 
-/** The Redis hash of a meeting's roster: field = user id, value = Participant JSON. */
-export const meetingRosterKey = (meetingId: string): string => `meeting:${meetingId}:roster`;

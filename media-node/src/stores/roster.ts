@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { meetingRosterKey, participantSchema, type Participant } from '@huddle/protocol';
+import { participantSchema, redisKeys, type Participant } from '@huddle/protocol';
 
 /** How long a roster outlives its last write (a crashed node's entries cannot linger forever), in seconds. */
 export const ROSTER_TTL_SECONDS = 24 * 3_600;
@@ -32,20 +32,20 @@ export class Roster {
 
   /** Adds or replaces the user's entry. */
   async put(meetingId: string, connectionId: string, participant: Participant): Promise<void> {
-    const key = meetingRosterKey(meetingId);
+    const key = redisKeys.meetingRoster(meetingId);
     const entry: RosterEntry = { connectionId, participant };
     await this.#redis.multi().hset(key, participant.userId, JSON.stringify(entry)).expire(key, ROSTER_TTL_SECONDS).exec();
   }
 
   /** Removes the user's entry if it is still this connection's. True when removed. */
   async remove(meetingId: string, userId: string, connectionId: string): Promise<boolean> {
-    const removed = await this.#redis.eval(REMOVE_IF_OWNED, 1, meetingRosterKey(meetingId), userId, connectionId);
+    const removed = await this.#redis.eval(REMOVE_IF_OWNED, 1, redisKeys.meetingRoster(meetingId), userId, connectionId);
     return removed === 1;
   }
 
   /** Every participant in the meeting, on any node. */
   async list(meetingId: string): Promise<Participant[]> {
-    const all = await this.#redis.hgetall(meetingRosterKey(meetingId));
+    const all = await this.#redis.hgetall(redisKeys.meetingRoster(meetingId));
     const out: Participant[] = [];
     for (const raw of Object.values(all)) {
       try {
@@ -60,11 +60,11 @@ export class Roster {
 
   /** Drops the entries of the given users (nodes that are gone). */
   async removeUsers(meetingId: string, userIds: readonly string[]): Promise<void> {
-    if (userIds.length > 0) await this.#redis.hdel(meetingRosterKey(meetingId), ...userIds);
+    if (userIds.length > 0) await this.#redis.hdel(redisKeys.meetingRoster(meetingId), ...userIds);
   }
 
   /** Drops the whole roster (meeting ended). */
   async clear(meetingId: string): Promise<void> {
-    await this.#redis.del(meetingRosterKey(meetingId));
+    await this.#redis.del(redisKeys.meetingRoster(meetingId));
   }
 }

@@ -1,18 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import { healthReportSchema } from '@huddle/protocol';
 import { jsonContent } from '../../lib/openapi.ts';
 
-const dependencyState = z.object({
-  status: z.enum(['up', 'down']),
-  latencyMs: z.number().optional(),
-  error: z.string().optional(),
-});
-const healthReport = z
-  .object({
-    status: z.enum(['ok', 'degraded']),
-    service: z.literal('edge'),
-    dependencies: z.record(z.string(), dependencyState).optional(),
-  })
-  .openapi('HealthReport');
+// The same report shape the media node serves (protocol/src/health.ts).
+const healthReport = healthReportSchema;
 
 export const healthRoute = createRoute({
   method: 'get',
