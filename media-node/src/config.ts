@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { loadAiWorkerConfig, type AiWorkerEnvConfig } from './ai/config.ts';
+import { sfuEngineChoiceValues, type SfuEngineChoice } from './sfu/index.ts';
 import {
   DEFAULT_MEDIA_NODE_REGISTRY_PREFIX,
   MEDIA_NODE_HEARTBEAT_INTERVAL_SECONDS,
@@ -33,6 +34,8 @@ const envSchema = z.object({
   MEDIA_NODE_REGISTRY_TTL_SECONDS: z.coerce.number().int().min(1).default(MEDIA_NODE_HEARTBEAT_TTL_SECONDS),
   /** Run the AI worker pool in this process (default true); `false` for signaling-only nodes. */
   AI_WORKERS_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** SFU engine: mediasoup, livekit, auto (mediasoup when a worker starts, else LiveKit when LIVEKIT_URL is set) or none. */
+  SFU_ENGINE: z.enum(sfuEngineChoiceValues).default('auto'),
 });
 
 /** Media-node settings, parsed once from the environment at start-up. */
@@ -66,6 +69,10 @@ export interface MediaNodeConfig {
   roomIdleCloseMs: number;
   /** The AI worker pool's settings (AI_*, TRANSCRIBE_*), or undefined when disabled. */
   ai: AiWorkerEnvConfig | undefined;
+  /** Which SFU engine to start; each engine reads its own settings from `env`. */
+  sfuEngine: SfuEngineChoice;
+  /** The environment the engines read their settings from (MEDIASOUP_*, LIVEKIT_*). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** Parses the environment; throws a readable error naming every bad variable. */
@@ -97,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MediaNodeConfi
     chatRateBurst: e.CHAT_RATE_BURST,
     roomIdleCloseMs: 2_000,
     ai: e.AI_WORKERS_ENABLED === 'true' ? loadAiWorkerConfig(env) : undefined,
+    sfuEngine: e.SFU_ENGINE,
+    env,
   };
 }
 

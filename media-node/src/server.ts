@@ -19,6 +19,7 @@ import { errorMessage } from './signaling/types.ts';
 import { ChatStore } from './stores/chat-store.ts';
 import { AiWorkerPool } from './ai/pool.ts';
 import { Roster } from './stores/roster.ts';
+import { startSfuEngine, type SfuEngine } from './sfu/index.ts';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface MediaNodeOptions {
@@ -43,6 +44,8 @@ export class MediaNodeServer {
   readonly registry: NodeRegistry;
   /** The AI worker pool, unless AI_WORKERS_ENABLED=false. */
   readonly ai: AiWorkerPool | undefined;
+  /** The SFU engine, unless none could start (see /ready). */
+  readonly sfu: SfuEngine | undefined;
   readonly #http: ServerType;
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
@@ -58,6 +61,7 @@ export class MediaNodeServer {
       media: MediaServer;
       registry: NodeRegistry;
       ai: AiWorkerPool | undefined;
+      sfu: SfuEngine | undefined;
     },
     http: ServerType,
   ) {
@@ -70,6 +74,7 @@ export class MediaNodeServer {
     this.media = deps.media;
     this.registry = deps.registry;
     this.ai = deps.ai;
+    this.sfu = deps.sfu;
     this.#http = http;
   }
 
@@ -89,8 +94,12 @@ export class MediaNodeServer {
     let http: ServerType | undefined;
     let media: MediaServer | undefined;
     let ai: AiWorkerPool | undefined;
+    let sfu: SfuEngine | undefined;
     try {
       await redis.connect();
+      const started = await startSfuEngine(config.sfuEngine, { log, metricsRegistry: metrics.registry, env: config.env });
+      sfu = started.engine;
+      const sfuEngine = sfu;
       const chat = await ChatStore.create(mongo.db());
       const app = new Hono()
         .route(
@@ -99,6 +108,10 @@ export class MediaNodeServer {
             postgres: () => pingDatabase(db),
             redis: () => redis.ping(),
             mongodb: () => mongo.db().command({ ping: 1 }),
+            // An SFU that was asked for by name must run; `auto` and `none` report it only.
+            ...(config.sfuEngine === 'mediasoup' || config.sfuEngine === 'livekit'
+              ? { sfu: async () => sfuAvailableOrThrow(sfuEngine, started.problem) }
+              : {}),
           }),
         )
         .route('/', metricsRoutes(metrics.registry))
@@ -141,6 +154,8 @@ export class MediaNodeServer {
           registryPrefix: config.registryPrefix,
           roomIdleCloseMs: config.roomIdleCloseMs,
           connectionLimits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
+          sfu,
+          sfuBackend: started.backend,
         },
         http as Server,
         verifier,
@@ -158,17 +173,23 @@ export class MediaNodeServer {
         intervalSeconds: config.registryHeartbeatIntervalSeconds,
         ttlSeconds: config.registryTtlSeconds,
         load: () => ({ connections: mediaServer.connections, rooms: mediaServer.rooms }),
+        sfu: () => ({
+          backend: started.backend,
+          available: sfuEngine?.available ?? false,
+          ...(sfuEngine?.livekitUrl ? { livekitUrl: sfuEngine.livekitUrl } : {}),
+        }),
       });
       if (config.ai) {
         const { redis: _url, mongo: _mongoUrl, logLevel: _level, ...aiOptions } = config.ai;
         ai = await AiWorkerPool.create({ ...aiOptions, redis, mongo, log, metricsRegistry: metrics.registry });
       }
-      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry, ai }, http);
+      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry, ai, sfu }, http);
       log.info({ url: `http://${config.host}:${port}`, publicUrl: config.publicUrl }, 'media node listening');
       return node;
     } catch (error) {
       await ai?.close();
       await media?.close();
+      await sfu?.close();
       if (http) {
         const server = http;
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -198,6 +219,7 @@ export class MediaNodeServer {
     const aiClosed = this.ai?.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'AI pool close failed'));
     await this.registry.drain().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'registry drain failed'));
     await this.media.close();
+    await this.sfu?.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'SFU close failed'));
     await this.registry.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'deregistration failed'));
     await aiClosed;
     await new Promise<void>((resolve) => {
@@ -207,4 +229,10 @@ export class MediaNodeServer {
     await Promise.allSettled([this.redis.quit(), this.mongo.close(), this.db.close()]);
     this.#log.info('media node closed');
   }
+}
+
+/** /ready probe of a required SFU: throws (→ down) while the engine cannot take media. */
+function sfuAvailableOrThrow(engine: SfuEngine | undefined, problem: string | undefined): void {
+  if (!engine) throw Object.assign(new Error(problem ?? 'no SFU engine'), { code: 'sfu_not_running' });
+  if (!engine.available) throw Object.assign(new Error('SFU unavailable'), { code: 'sfu_unavailable' });
 }

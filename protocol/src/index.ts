@@ -7,3 +7,4 @@ export * from './ai-tasks.ts';
 export * from './signaling.ts';
 export * from './ai-results.ts';
 export * from './json.ts';
+export * from './sfu.ts';

@@ -63,6 +63,10 @@ export const mediaNodeEntrySchema = z.object({
   capacity: z.number().int().min(1),
   /** True while the node shuts down: it gets no meetings, and its meetings move on rejoin. */
   draining: z.boolean().optional(),
+  /** False while the node's SFU cannot take media (no mediasoup worker, LiveKit down): it gets no meetings. Absent = true. */
+  sfuAvailable: z.boolean().optional(),
+  /** `livekit` nodes: the LiveKit server URL clients send media to (with the same join token). */
+  livekitUrl: z.url({ protocol: /^(wss?|https?)$/ }).optional(),
   updatedAt: z.iso.datetime({ offset: true }),
 });
 export type MediaNodeEntry = z.infer<typeof mediaNodeEntrySchema>;
@@ -86,6 +90,6 @@ export function parseMediaNodeEntry(value: unknown): MediaNodeEntry | undefined 
 /** Share of capacity in use (0 = idle, ≥ 1 = full). */
 export const mediaNodeLoad = (node: MediaNodeEntry): number => node.connections / node.capacity;
 
-/** True when the node may be given a new meeting: not draining and below capacity. */
+/** True when the node may be given a new meeting: not draining, its SFU running, and below capacity. */
 export const acceptsNewMeetings = (node: MediaNodeEntry): boolean =>
-  node.draining !== true && node.connections < node.capacity;
+  node.draining !== true && node.sfuAvailable !== false && node.connections < node.capacity;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { mediaBackendValues } from './media-nodes.ts';
+import { sfuNotificationSchemas, sfuRequestSchemas } from './sfu.ts';
 
 // Signaling protocol v1 between clients and a media node (WebSocket `/ws?access_token=`),
 // and the messages media nodes exchange on a meeting's Redis channel
@@ -55,6 +57,12 @@ export const signalingErrorCodes = [
   'forbidden',
   'not_found',
   'rate_limited',
+  /** The request conflicts with the current state (a second producer for a source, produce before connect). */
+  'conflict',
+  /** The meeting's SFU engine does not offer this (e.g. `sfu.*` on a LiveKit meeting). */
+  'unsupported',
+  /** No SFU runs on this node right now (no mediasoup worker, LiveKit unreachable). */
+  'unavailable',
   'internal',
 ] as const;
 export type SignalingErrorCode = (typeof signalingErrorCodes)[number];
@@ -100,6 +108,7 @@ export const signalingRequestSchema = z.discriminatedUnion('method', [
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('host.mute'), data: z.object({ userId: uuid }) }),
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('host.remove'), data: z.object({ userId: uuid }) }),
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('host.endForAll'), data: empty }),
+  ...sfuRequestSchemas,
 ]);
 export type SignalingRequest = z.infer<typeof signalingRequestSchema>;
 export type SignalingMethod = SignalingRequest['method'];
@@ -143,6 +152,27 @@ export const participantSchema = z.object({
 });
 export type Participant = z.infer<typeof participantSchema>;
 
+/**
+ * Where a meeting's media runs, part of the `join` response: `mediasoup` media goes
+ * through `sfu.*` requests on this socket; `livekit` media goes to `livekitUrl` with the
+ * same join token (livekit-client), and this socket keeps chat, hands, host controls and
+ * captions. `available` is false while the node's SFU cannot take media.
+ */
+export const roomMediaSchema = z.object({
+  backend: z.enum(mediaBackendValues),
+  available: z.boolean(),
+  livekitUrl: z.url({ protocol: /^(wss?|https?)$/ }).optional(),
+});
+export type RoomMedia = z.infer<typeof roomMediaSchema>;
+
+/** The data of a successful `join` response. */
+export const joinResponseSchema = z.object({
+  self: participantSchema,
+  participants: z.array(participantSchema),
+  media: roomMediaSchema,
+});
+export type JoinResponse = z.infer<typeof joinResponseSchema>;
+
 /** A stored chat message. `cursor` pages history (`before`). */
 export const chatMessageSchema = z.object({
   id: z.string(),
@@ -179,6 +209,7 @@ export const signalingNotificationSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('room.closing'), data: z.object({ reason: z.enum(['node_shutdown']) }) }),
   /** A frame without a usable request id could not be handled. */
   z.object({ method: z.literal('error'), data: z.object({ code: z.enum(signalingErrorCodes), message: z.string() }) }),
+  ...sfuNotificationSchemas,
 ]);
 export type SignalingNotification = z.infer<typeof signalingNotificationSchema>;
 export type SignalingNotificationMethod = SignalingNotification['method'];

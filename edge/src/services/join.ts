@@ -14,6 +14,8 @@ export interface JoinGrant {
   url: string;
   /** LiveKit-format access token for the meeting's room. */
   token: string;
+  /** `livekit` nodes: the LiveKit server URL for media (the same token works there). */
+  livekitUrl?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function joinMeeting(deps: RequestDeps, meetingId: string, userId: 
     meetingId,
     role: membership.role,
   });
-  return { backend: node.backend, url: node.url, token };
+  return { backend: node.backend, url: node.url, token, ...(node.livekitUrl ? { livekitUrl: node.livekitUrl } : {}) };
 }
 
 /** The user's full name, else their username (undefined if the user is gone). */

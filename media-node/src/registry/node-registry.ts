@@ -1,11 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { mediaNodeRegistryKeys, type MediaNodeEntry } from '@huddle/protocol';
+import { mediaNodeRegistryKeys, type MediaBackend, type MediaNodeEntry } from '@huddle/protocol';
 
 /** What the registry publishes about this node on each heartbeat. */
 export interface NodeLoad {
   connections: number;
   rooms: number;
+}
+
+/** What the registry publishes about this node's SFU on each heartbeat. */
+export interface NodeSfuState {
+  backend: MediaBackend;
+  available: boolean;
+  /** LiveKit nodes: where clients send media. */
+  livekitUrl?: string;
 }
 
 export interface NodeRegistryOptions {
@@ -18,6 +26,7 @@ export interface NodeRegistryOptions {
   intervalSeconds: number;
   ttlSeconds: number;
   load: () => NodeLoad;
+  sfu: () => NodeSfuState;
 }
 
 /**
@@ -53,14 +62,17 @@ export class NodeRegistry {
   /** The entry as written now. */
   entry(): MediaNodeEntry {
     const load = this.#o.load();
+    const sfu = this.#o.sfu();
     return {
       nodeId: this.#o.nodeId,
       url: this.#o.url,
-      backend: 'mediasoup',
+      backend: sfu.backend,
       connections: load.connections,
       rooms: load.rooms,
       capacity: this.#o.capacity,
       ...(this.#draining ? { draining: true } : {}),
+      sfuAvailable: sfu.available,
+      ...(sfu.livekitUrl ? { livekitUrl: sfu.livekitUrl } : {}),
       updatedAt: new Date().toISOString(),
     };
   }

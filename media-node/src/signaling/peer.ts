@@ -179,6 +179,18 @@ export class Peer {
         return room.hostRemove(this, request.data.userId);
       case 'host.endForAll':
         return room.hostEndForAll(this);
+      case 'sfu.getRouterRtpCapabilities':
+      case 'sfu.createTransport':
+      case 'sfu.connectTransport':
+      case 'sfu.restartIce':
+      case 'sfu.produce':
+      case 'sfu.closeProducer':
+      case 'sfu.pauseProducer':
+      case 'sfu.resumeProducer':
+      case 'sfu.resumeConsumer':
+      case 'sfu.setPreferredLayers':
+      case 'sfu.setConsumerPriority':
+        return room.handleSfu(this, request);
       default:
         return assertNever(request);
     }

@@ -12,9 +12,12 @@ import {
   type MediaState,
   type Participant,
   type RoomCommand,
+  type RoomMedia,
   type RoomRelay,
+  type SfuRequest,
   type SignalingNotification,
 } from '@huddle/protocol';
+import type { SfuRoom, SfuRoomEvents, SpeakerLevel } from '../sfu/engine.ts';
 import { InvalidCursorError } from '../stores/chat-store.ts';
 import { endMeeting, type EndMeetingResult } from '../stores/meetings.ts';
 import { markJoined, markLeft } from '../stores/participants.ts';
@@ -47,6 +50,10 @@ export class Room {
   readonly #closeListeners: (() => void)[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
   #stickyTimer: NodeJS.Timeout | undefined;
+  /** The meeting's SFU resources on this node; undefined when the node has no SFU. */
+  #sfu: SfuRoom | undefined;
+  #sfuClosing = false;
+  #activeSpeaker: string | null = null;
   #ended = false;
   #closed = false;
 
@@ -63,7 +70,20 @@ export class Room {
    */
   static async create(ctx: SignalingContext, meetingId: string, subscribe: (channel: string) => Promise<void>): Promise<Room> {
     const room = new Room(ctx, meetingId);
-    await subscribe(room.channel);
+    if (ctx.sfu?.available) {
+      try {
+        room.#sfu = await ctx.sfu.openRoom(meetingId, room.#sfuEvents());
+      } catch (error) {
+        // Signaling, chat and captions still work; sfu.* requests answer `unavailable`.
+        room.#log.error({ err: errorMessage(error) }, 'opening the SFU room failed');
+      }
+    }
+    try {
+      await subscribe(room.channel);
+    } catch (error) {
+      await room.#sfu?.close();
+      throw error;
+    }
     room.#refreshSticky();
     room.#stickyTimer = setInterval(() => room.#refreshSticky(), STICKY_REFRESH_MS);
     room.#stickyTimer.unref();
@@ -80,6 +100,16 @@ export class Room {
     return this.#peers.size;
   }
 
+  /** The SFU side of the room, if the node runs an SFU. */
+  get sfu(): SfuRoom | undefined {
+    return this.#sfu;
+  }
+
+  /** Where the meeting's media runs, as the `join` response tells it. */
+  media(): RoomMedia {
+    return this.#sfu && !this.#sfu.closed ? this.#sfu.media() : { backend: this.#ctx.sfuBackend, available: false };
+  }
+
   /** Called once when the room has closed. */
   onClose(listener: () => void): void {
     if (this.#closed) listener();
@@ -91,7 +121,7 @@ export class Room {
   // -------------------------------------------------------------------------------------
 
   /** Adds a peer (replacing an older connection of the same user) and announces it. */
-  async addPeer(peer: Peer): Promise<Result<{ self: Participant; participants: Participant[] }>> {
+  async addPeer(peer: Peer): Promise<Result<{ self: Participant; participants: Participant[]; media: RoomMedia }>> {
     if (this.#closed || this.#ended) return fail('forbidden', 'the meeting has ended');
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
@@ -100,6 +130,7 @@ export class Room {
       this.#peers.delete(peer.userId);
       older.detachFromRoom();
       older.close(SIGNALING_CLOSE_CODES.replaced, 'replaced by a newer connection', 'replaced');
+      await this.#sfu?.leave(older.userId, older.id);
     }
     const self: Participant = {
       userId: peer.userId,
@@ -116,16 +147,19 @@ export class Room {
       this.#ctx.roster.put(this.meetingId, peer.id, self),
       markJoined(this.#ctx.db, this.meetingId, peer.userId),
     ]);
+    await this.#sfu?.join({ userId: peer.userId, peerId: peer.id, name: peer.identity.name, role: peer.identity.role });
     const participants = await this.#liveRoster();
     this.broadcast({ method: 'participant.joined', data: { participant: self } }, peer.userId);
     peer.log.info({ userId: peer.userId, role: peer.identity.role }, 'peer joined');
-    return ok({ self, participants });
+    return ok({ self, participants, media: this.media() });
   }
 
   /** Removes a peer that disconnected, left or was removed, and tells the others. */
   removePeer(peer: Peer, reason: LeaveReason): void {
     if (this.#peers.get(peer.userId) !== peer) return;
     this.#peers.delete(peer.userId);
+    void this.#sfu?.leave(peer.userId, peer.id);
+    if (this.#activeSpeaker === peer.userId) this.#setActiveSpeaker(null);
     if (reason !== 'replaced') {
       this.broadcast({ method: 'participant.left', data: { userId: peer.userId, reason } });
       void this.#recordLeft(peer);
@@ -197,6 +231,12 @@ export class Room {
       screen: change.media?.screen ?? current.media.screen,
     };
     const next: Participant = { ...current, media, handRaised: change.handRaised ?? current.handRaised };
+    const unchanged =
+      next.handRaised === current.handRaised &&
+      media.audio === current.media.audio &&
+      media.video === current.media.video &&
+      media.screen === current.media.screen;
+    if (unchanged) return ok({ participant: current });
     peer.participant = next;
     this.broadcast({ method: 'participant.updated', data: { participant: next } }, actorUserId);
     await this.#ctx.roster.put(this.meetingId, peer.id, next);
@@ -241,9 +281,13 @@ export class Room {
     this.#log.info({ command, userId, byUserId }, 'host action');
     switch (command) {
       case 'mute':
+        // The SFU pauses the microphone on the server (and tells its owner); the state
+        // change reaches everyone even when the participant publishes no microphone.
+        await this.#sfu?.muteMicrophone(userId, byUserId);
         await this.updateParticipant(target, { media: { audio: false } }, byUserId);
         return;
       case 'remove':
+        await this.#sfu?.removeParticipant(userId);
         target.close(SIGNALING_CLOSE_CODES.normal, 'removed by the host', 'removed');
         return;
       default:
@@ -293,6 +337,54 @@ export class Room {
     } catch (error) {
       this.#log.error({ err: errorMessage(error) }, 'announcing the end of the meeting failed');
     }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // SFU
+  // -------------------------------------------------------------------------------------
+
+  /** An `sfu.*` request of a joined peer, handed to the meeting's SFU room. */
+  async handleSfu(peer: Peer, request: SfuRequest): Promise<Result> {
+    const sfu = this.#sfu;
+    if (!sfu || sfu.closed) return fail('unavailable', 'no SFU runs for this meeting on this node right now');
+    return sfu.handle(peer.userId, request);
+  }
+
+  /** How the SFU room reaches this room: local peers only, and broadcasts for room-wide state. */
+  #sfuEvents(): SfuRoomEvents {
+    return {
+      notify: (userId, notification) => {
+        this.#peers.get(userId)?.send(notification);
+      },
+      mediaChanged: (userId, change) => {
+        const peer = this.#peers.get(userId);
+        if (!peer?.participant) return;
+        // The owner learns it too: a host mute arrives as a state change it did not make.
+        void this.updateParticipant(peer, { media: change }, '').catch((error: unknown) =>
+          this.#log.warn({ err: errorMessage(error) }, 'media state update failed'),
+        );
+      },
+      activeSpeaker: (userId) => this.#setActiveSpeaker(userId),
+      audioLevels: (levels: SpeakerLevel[]) => {
+        if (levels.length > 0) this.broadcast({ method: 'speaker.levels', data: { levels: levels.slice(0, 16) } });
+      },
+    };
+  }
+
+  #setActiveSpeaker(userId: string | null): void {
+    if (userId === this.#activeSpeaker) return;
+    this.#activeSpeaker = userId;
+    this.broadcast({ method: 'speaker.active', data: { userId } });
+  }
+
+  /** Ends (meeting over) or closes the SFU room; the first call decides. */
+  #closeSfu(how: 'end' | 'close'): void {
+    const sfu = this.#sfu;
+    if (!sfu || this.#sfuClosing) return;
+    this.#sfuClosing = true;
+    (how === 'end' ? sfu.end() : sfu.close()).catch((error: unknown) =>
+      this.#log.warn({ err: errorMessage(error) }, 'closing the SFU room failed'),
+    );
   }
 
   // -------------------------------------------------------------------------------------
@@ -398,6 +490,7 @@ export class Room {
     }
     this.#peers.clear();
     this.#ctx.roster.clear(this.meetingId).catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'roster clean-up failed'));
+    this.#closeSfu('end');
     this.close();
   }
 
@@ -415,7 +508,7 @@ export class Room {
       peer.close(SIGNALING_CLOSE_CODES.goingAway, 'media node shutting down', 'node_shutdown');
       this.#publish({ method: 'participant.left', data: { userId: peer.userId, reason: 'node_shutdown' } });
     }
-    await Promise.allSettled(peers.map((peer) => this.#recordLeft(peer)));
+    await Promise.allSettled([...peers.map((peer) => this.#recordLeft(peer)), this.#sfu?.close()]);
     this.close();
   }
 
@@ -436,6 +529,7 @@ export class Room {
       peer.close(SIGNALING_CLOSE_CODES.normal, 'room closed', 'disconnected');
     }
     this.#peers.clear();
+    this.#closeSfu('close');
     this.#log.info('room closed');
     for (const listener of this.#closeListeners.splice(0)) listener();
   }

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '@huddle/db';
-import type { SignalingError, SignalingErrorCode } from '@huddle/protocol';
+import type { MediaBackend, SignalingError, SignalingErrorCode } from '@huddle/protocol';
 import type { MediaMetrics } from '../metrics.ts';
+import type { SfuEngine } from '../sfu/engine.ts';
 import type { ChatStore } from '../stores/chat-store.ts';
 import type { Roster } from '../stores/roster.ts';
 import type { ConnectionLimits } from './connection.ts';
@@ -24,6 +25,10 @@ export interface SignalingContext {
   /** Delay between the last local peer leaving and the room closing, in ms. */
   roomIdleCloseMs: number;
   connectionLimits: ConnectionLimits;
+  /** The node's SFU, or undefined when none runs (then `sfu.*` requests answer `unavailable`). */
+  sfu: SfuEngine | undefined;
+  /** The backend this node registers with (its engine's, or the one it failed to start). */
+  sfuBackend: MediaBackend;
 }
 
 /** A handler's outcome: data for an ok response, or an error with a stable code. */

@@ -15,6 +15,13 @@ const joinGrantSchema = z
     backend: z.enum(mediaBackendValues).openapi({ description: 'SFU implementation of the assigned media node' }),
     url: z.string().openapi({ description: 'WebSocket base URL of the media node', example: 'wss://media-1.example.com' }),
     token: z.string().openapi({ description: 'LiveKit-format access token for the meeting room (short-lived)' }),
+    livekitUrl: z
+      .string()
+      .optional()
+      .openapi({
+        description: '`livekit` meetings: the LiveKit server URL for media (connect livekit-client with the same token); signaling stays on `url`',
+        example: 'wss://livekit.example.com',
+      }),
   })
   .openapi('JoinGrant');
 
