@@ -8,3 +8,4 @@ export * from './signaling.ts';
 export * from './ai-results.ts';
 export * from './json.ts';
 export * from './sfu.ts';
+export * from './captions.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mediaBackendValues } from './media-nodes.ts';
+import { captionNotificationSchemas, captionRequestSchemas } from './captions.ts';
 import { sfuNotificationSchemas, sfuRequestSchemas } from './sfu.ts';
 
 // Signaling protocol v1 between clients and a media node (WebSocket `/ws?access_token=`),
@@ -109,6 +110,7 @@ export const signalingRequestSchema = z.discriminatedUnion('method', [
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('host.remove'), data: z.object({ userId: uuid }) }),
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('host.endForAll'), data: empty }),
   ...sfuRequestSchemas,
+  ...captionRequestSchemas,
 ]);
 export type SignalingRequest = z.infer<typeof signalingRequestSchema>;
 export type SignalingMethod = SignalingRequest['method'];
@@ -210,6 +212,7 @@ export const signalingNotificationSchema = z.discriminatedUnion('method', [
   /** A frame without a usable request id could not be handled. */
   z.object({ method: z.literal('error'), data: z.object({ code: z.enum(signalingErrorCodes), message: z.string() }) }),
   ...sfuNotificationSchemas,
+  ...captionNotificationSchemas,
 ]);
 export type SignalingNotification = z.infer<typeof signalingNotificationSchema>;
 export type SignalingNotificationMethod = SignalingNotification['method'];

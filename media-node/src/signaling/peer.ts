@@ -191,6 +191,8 @@ export class Peer {
       case 'sfu.setPreferredLayers':
       case 'sfu.setConsumerPriority':
         return room.handleSfu(this, request);
+      case 'ai.summarize':
+        return fail('unavailable', 'summaries are not available on this node yet');
       default:
         return assertNever(request);
     }

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+// Captions, talk time and "what did I miss" on the signaling socket (issue 10). The
+// media node cuts each speaker's microphone audio into utterances, transcribes them on
+// the AI pool and pushes the text to the room; talk time per speaker is kept live.
+
+const id = z.union([z.string().max(64), z.number()]);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** `ai.summarize`: a summary of the last `sinceMinutes` of transcript and chat. */
+export const captionRequestSchemas = [
+  z.object({
+    id,
+    method: z.literal('ai.summarize'),
+    data: z.object({ sinceMinutes: z.number().int().min(1).max(24 * 60) }),
+  }),
+] as const;
+
+/** One caption: what a speaker said in one utterance. */
+export const captionSchema = z.object({
+  /** Stable id (the transcribe task's id): a caption delivered twice has the same id. */
+  id: z.string().min(1).max(128),
+  meetingId: z.uuid(),
+  userId: z.uuid(),
+  /** The speaker's display name. */
+  name: z.string(),
+  text: z.string(),
+  /** When the utterance started and ended (wall clock). */
+  startedAt: isoTime,
+  endedAt: isoTime,
+});
+export type Caption = z.infer<typeof captionSchema>;
+
+/** Talk time of one participant so far in the meeting. */
+export const talkTimeEntrySchema = z.object({ userId: z.uuid(), name: z.string(), talkTimeMs: z.number().nonnegative() });
+export type TalkTimeEntry = z.infer<typeof talkTimeEntrySchema>;
+
+/** Caption notifications (server → client). */
+export const captionNotificationSchemas = [
+  z.object({ method: z.literal('caption.new'), data: z.object({ caption: captionSchema }) }),
+  /** Talk time per participant, sent at most every few seconds while someone speaks. */
+  z.object({ method: z.literal('talktime.updated'), data: z.object({ totals: z.array(talkTimeEntrySchema).max(1_000) }) }),
+  /** Captions were switched on or off for the meeting (by the host's settings). */
+  z.object({ method: z.literal('captions.state'), data: z.object({ enabled: z.boolean() }) }),
+] as const;
