@@ -160,7 +160,7 @@ export class MediaNodeServer {
         http as Server,
         verifier,
         subscriber,
-        { pingIntervalMs: config.wsPingIntervalMs },
+        { pingIntervalMs: config.wsPingIntervalMs, accessSweepIntervalMs: config.accessSweepIntervalMs },
       );
       const mediaServer = media;
       const registry = await NodeRegistry.create({

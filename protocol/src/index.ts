@@ -9,3 +9,6 @@ export * from './ai-results.ts';
 export * from './json.ts';
 export * from './sfu.ts';
 export * from './captions.ts';
+export * from './storable-text.ts';
+export * from './sessions.ts';
+export * from './meeting-cache.ts';
