@@ -52,9 +52,12 @@ describe.skipIf(skip)('network namespace test support', () => {
       await a.connect(livekit.url, await token('speaker', 'support-room'));
       await b.connect(livekit.url, await token('listener', 'support-room'));
       await a.command({ cmd: 'publishTone', frequencyHz: 440, amplitude: 0.3 });
-      const heard = await b.waitFor((e) => e.event === 'audio' && e.identity === 'speaker' && e.rms > 0.05, 20_000);
-      expect(heard.dominantHz).toBeGreaterThan(420);
-      expect(heard.dominantHz).toBeLessThan(460);
+      // Energy at the tone's frequency (the first windows may hold the start of the stream).
+    const heard = await b.waitFor(
+      (e) => e.event === 'audio' && e.identity === 'speaker' && e.rms > 0.1 && Math.abs(e.dominantHz - 440) < 20,
+      20_000,
+    );
+    expect(heard.frames).toBeGreaterThan(0);
 
       const rooms = new RoomServiceClient(livekit.httpUrl, apiKey, apiSecret);
       const speaker = (await rooms.listParticipants('support-room')).find((p) => p.identity === 'speaker');

@@ -276,8 +276,16 @@ export class Room {
       await this.#applyCommand(command, userId, actor.userId);
       return ok({ userId });
     }
-    const inMeeting = (await this.#ctx.roster.list(this.meetingId)).some((p) => p.userId === userId);
-    if (!inMeeting) return fail('not_found', 'that participant is not in the room');
+    const entry = await this.#ctx.roster.entry(this.meetingId, userId);
+    if (!entry) return fail('not_found', 'that participant is not in the room');
+    if (this.#sfu?.mediaPresence?.(userId) === entry.connectionId) {
+      // In the meeting only through the SFU (a LiveKit connection, no signaling anywhere):
+      // the action goes to the SFU from here; its events update the roster.
+      this.#log.info({ command, userId, byUserId: actor.userId }, 'host action on a media-only participant');
+      if (command === 'mute') await this.#sfu.muteMicrophone(userId, actor.userId);
+      else await this.#sfu.removeParticipant(userId);
+      return ok({ userId });
+    }
     const message: RoomCommand = {
       type: 'room.command',
       meetingId: this.meetingId,

@@ -1,9 +1,13 @@
 // The hidden observer of one LiveKit room, as a child process of the media node
 // (observer.ts starts it): @livekit/rtc-node's native library lives here, so a crash in
 // it takes down this process, not the node. It joins with a hidden, subscribe-only
-// token, publishes nothing, reports presence, mutes and active speakers, and — only
-// while the audio tap is on — subscribes to microphones and sends their audio as
-// 16 kHz mono PCM. With the tap off it holds no subscription: no audio leaves the SFU.
+// token, publishes nothing, and reports presence, mutes and active speakers.
+//
+// livekit-server sends a participant speaker updates only about participants it is
+// subscribed to, so the observer subscribes to every microphone — but keeps each
+// subscription DISABLED (UpdateTrackSettings disabled: the SFU forwards no packets)
+// unless the audio tap is on. With the tap on it enables them and sends their audio as
+// 16 kHz mono PCM; with the tap off no audio leaves the SFU for it.
 import {
   AudioStream,
   dispose,
@@ -17,6 +21,7 @@ import {
   type TrackPublication,
   TrackSource,
 } from '@livekit/rtc-node';
+import { EnableRemoteTrackPublicationRequest, FfiRequest, livekitFfiRequest } from '@livekit/rtc-ffi-bindings';
 import { TAP_SAMPLE_RATE, type ObserverCommand, type ObserverMessage } from './observer-protocol.ts';
 
 const send = (message: ObserverMessage): void => {
@@ -42,11 +47,35 @@ const sourceName = (source: TrackSource | undefined): string =>
 const isMicrophone = (publication: TrackPublication): boolean =>
   publication.kind === TrackKind.KIND_AUDIO && publication.source === TrackSource.SOURCE_MICROPHONE;
 
-/** Subscribes or unsubscribes every microphone according to the tap. */
+/**
+ * Enables or disables a subscribed publication on the server (the SFU pauses forwarding
+ * while disabled). rtc-node 1.1 has the FFI call but no method for it, so it is sent
+ * directly with the publication's FFI handle.
+ */
+function setEnabled(publication: RemoteTrackPublication, enabled: boolean): void {
+  const handle = (publication as unknown as { ffiHandle?: { handle: bigint } }).ffiHandle?.handle;
+  if (handle === undefined) return;
+  const request = new FfiRequest({
+    message: {
+      case: 'enableRemoteTrackPublication',
+      value: new EnableRemoteTrackPublicationRequest({ trackPublicationHandle: handle, enabled }),
+    },
+  });
+  livekitFfiRequest(request.toBinary());
+}
+
+/** Subscribes to every microphone; enables them and reads their audio only while the tap is on. */
 function applyTap(): void {
   for (const participant of room?.remoteParticipants.values() ?? []) {
     for (const publication of participant.trackPublications.values()) {
-      if (isMicrophone(publication) && publication.subscribed !== tapOn) publication.setSubscribed(tapOn);
+      if (!isMicrophone(publication)) continue;
+      if (!publication.subscribed) publication.setSubscribed(true);
+      else {
+        setEnabled(publication, tapOn);
+        if (tapOn && publication.track && !streams.has(publication.sid ?? '')) {
+          void readAudio(publication.track, publication.sid ?? '', participant.identity);
+        }
+      }
     }
   }
   if (!tapOn) for (const sid of [...streams.keys()]) stopStream(sid);
@@ -85,15 +114,12 @@ async function connect(command: Extract<ObserverCommand, { type: 'connect' }>): 
   r.on(RoomEvent.ParticipantConnected, (p: RemoteParticipant) => presence(p, true));
   r.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => presence(p, false));
   r.on(RoomEvent.TrackPublished, (publication: RemoteTrackPublication) => {
-    if (tapOn && isMicrophone(publication)) publication.setSubscribed(true);
+    if (isMicrophone(publication)) publication.setSubscribed(true);
   });
   r.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, publication: RemoteTrackPublication, p: RemoteParticipant) => {
     if (!isMicrophone(publication)) return;
-    if (!tapOn) {
-      publication.setSubscribed(false);
-      return;
-    }
-    void readAudio(track, publication.sid ?? '', p.identity);
+    setEnabled(publication, tapOn);
+    if (tapOn && !streams.has(publication.sid ?? '')) void readAudio(track, publication.sid ?? '', p.identity);
   });
   r.on(RoomEvent.TrackUnsubscribed, (_track, publication: RemoteTrackPublication) => stopStream(publication.sid ?? ''));
   r.on(RoomEvent.TrackUnpublished, (publication: RemoteTrackPublication) => stopStream(publication.sid ?? ''));
@@ -111,7 +137,13 @@ async function connect(command: Extract<ObserverCommand, { type: 'connect' }>): 
     void shutdown(0);
   });
   await r.connect(command.url, command.token, { autoSubscribe: false, dynacast: false });
-  for (const p of r.remoteParticipants.values()) presence(p, true);
+  for (const p of r.remoteParticipants.values()) {
+    presence(p, true);
+    // Mutes that happened while no observer ran (a restart) are reconciled here.
+    for (const publication of p.trackPublications.values()) {
+      send({ type: 'muted', identity: p.identity, source: sourceName(publication.source), muted: publication.muted === true });
+    }
+  }
   applyTap();
   send({ type: 'connected' });
 }

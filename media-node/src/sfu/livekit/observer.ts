@@ -39,6 +39,7 @@ export class LivekitObserver {
   #closed = false;
   #backoffMs = BACKOFF_START_MS;
   #restartTimer: NodeJS.Timeout | undefined;
+  #connected = false;
   /** Starts (a sequence number, so a late exit of an old child is told apart). */
   #starts = 0;
 
@@ -64,6 +65,11 @@ export class LivekitObserver {
   /** How many times the child was started (tests, metrics). */
   get starts(): number {
     return this.#starts;
+  }
+
+  /** True while the current child is in the room. */
+  get connected(): boolean {
+    return this.#connected;
   }
 
   /** The child's pid while it runs. */
@@ -98,9 +104,16 @@ export class LivekitObserver {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2_000);
     });
-    child.on('message', (message: ObserverMessage) => this.#o.onMessage(message));
+    child.on('message', (message: ObserverMessage) => {
+      if (message.type === 'connected') this.#connected = true;
+      else if (message.type === 'disconnected') this.#connected = false;
+      this.#o.onMessage(message);
+    });
     child.once('exit', (code, signal) => {
-      if (this.#child === child) this.#child = undefined;
+      if (this.#child === child) {
+        this.#child = undefined;
+        this.#connected = false;
+      }
       if (this.#closed) return;
       this.#o.log.warn({ code, signal, stderr: stderr.trim().slice(-500) || undefined }, 'LiveKit observer exited; restarting');
       if (Date.now() - started > HEALTHY_RUN_MS) this.#backoffMs = BACKOFF_START_MS;
