@@ -159,15 +159,18 @@ find_go() {
   return 1
 }
 
-ferretdb_build() {
-  [ -x "$FERRETDB_BIN" ] && return 0
-  local go
-  go=$(find_go) || die "Go (>= 1.21, it fetches the toolchain FerretDB needs) is required to build FerretDB $HUDDLE_FERRETDB_VERSION: install it and re-run"
-  say "building FerretDB $HUDDLE_FERRETDB_VERSION from the Go module proxy (one time, ~2-3 min)"
-  mkdir -p "$(dirname "$FERRETDB_BIN")"
-  (cd "$HUDDLE_ROOT/scripts/ferretdb" && GOFLAGS=-mod=mod GOBIN="$(dirname "$FERRETDB_BIN")" "$go" install .) >&2 \
-    || die "FerretDB build failed"
+# go_build NAME BIN DIR TARGET: builds BIN once with `go install TARGET` run in DIR,
+# from the Go module proxy (Go fetches the toolchain the module asks for).
+go_build() {
+  local name="$1" bin="$2" dir="$3" target="$4" go
+  [ -x "$bin" ] && return 0
+  go=$(find_go) || die "Go (>= 1.21, it fetches the toolchain $name needs) is required to build $name: install it and re-run"
+  say "building $name from the Go module proxy (one time, ~2-3 min)"
+  mkdir -p "$(dirname "$bin")" "$dir"
+  (cd "$dir" && GOFLAGS=-mod=mod GOBIN="$(dirname "$bin")" "$go" install "$target") >&2 || die "$name build failed"
 }
+
+ferretdb_build() { go_build "FerretDB $HUDDLE_FERRETDB_VERSION" "$FERRETDB_BIN" "$HUDDLE_ROOT/scripts/ferretdb" .; }
 
 ferretdb_up() {
   local dir="$DATA/ferretdb" log="$LOGS/ferretdb.log" pid="$RUN/ferretdb.pid"
@@ -211,13 +214,8 @@ gateway_down() { stop_pid "REST gateway" "$RUN/gateway.pid"; }
 
 # ------------------------------------------------------------------- LiveKit
 livekit_build() {
-  [ -x "$LIVEKIT_BIN" ] && return 0
-  local go
-  go=$(find_go) || die "Go (>= 1.21, it fetches the toolchain livekit-server needs) is required to build livekit-server $HUDDLE_LIVEKIT_VERSION: install it and re-run"
-  say "building livekit-server $HUDDLE_LIVEKIT_VERSION from the Go module proxy (one time, ~2-3 min)"
-  mkdir -p "$(dirname "$LIVEKIT_BIN")"
-  GOBIN="$(dirname "$LIVEKIT_BIN")" "$go" install "github.com/livekit/livekit-server/cmd/server@$HUDDLE_LIVEKIT_VERSION" >&2 \
-    || die "livekit-server build failed"
+  go_build "livekit-server $HUDDLE_LIVEKIT_VERSION" "$LIVEKIT_BIN" "$(dirname "$LIVEKIT_BIN")" \
+    "github.com/livekit/livekit-server/cmd/server@$HUDDLE_LIVEKIT_VERSION"
 }
 
 # Every listener on loopback: signal/API on HUDDLE_LIVEKIT_PORT, media on one UDP port;
