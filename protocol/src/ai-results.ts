@@ -28,7 +28,7 @@ export const speechActivityResultSchema = z.object({
   /** Sum of the segments' lengths. */
   talkTimeMs: nonNegativeMs,
   segments: z.array(speechSegmentSchema),
-  /** How the segments were found (e.g. `energy-v1`), so results stay comparable. */
+  /** How the segments were found (e.g. `silero-vad-v5`), so results stay comparable. */
   detector: z.string().min(1),
 });
 
