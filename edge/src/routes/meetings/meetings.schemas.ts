@@ -6,6 +6,7 @@ import {
   participantStatusValues,
   MEETING_CODE_PATTERN,
 } from '@huddle/db';
+import { captionsSettingSchema } from '@huddle/protocol';
 import { decodeMeetingCursor } from '../../services/meetings.ts';
 import { INVITEES_PER_REQUEST_MAX } from '../../services/meeting-invitees.ts';
 
@@ -84,8 +85,12 @@ export const settings = z
     if (longestKey(value) > SETTINGS_LIMITS.maxKeyLength) {
       ctx.addIssue({ code: 'custom', message: `keys must be at most ${SETTINGS_LIMITS.maxKeyLength} characters` });
     }
+    // Settings the system acts on have a type: `captions` (live captions, default on).
+    if ('captions' in value && !captionsSettingSchema.safeParse(value.captions).success) {
+      ctx.addIssue({ code: 'custom', path: ['captions'], message: 'must be true or false (live captions; default true)' });
+    }
   })
-  .openapi({ type: 'object', example: { waitingRoom: true, muteOnEntry: false } });
+  .openapi({ type: 'object', example: { waitingRoom: true, muteOnEntry: false, captions: true } });
 
 const userIds = z.array(uuid).max(INVITEES_PER_REQUEST_MAX);
 

@@ -130,5 +130,6 @@ export const transcribeProcessor: Processor<'transcribe'> = async (task, ctx) =>
       endMs: toMs(w.end),
     })),
     model: provider.model,
+    ...(payload.utterance ? { utterance: payload.utterance } : {}),
   };
 };
