@@ -29,7 +29,7 @@ const dataStores = ['postgres', 'redis', 'mongodb', 'upstash-gateway'];
 describe('docker-compose.yml', () => {
   it('runs the whole stack', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['edge', 'media-node', 'mongodb', 'postgres', 'redis', 'upstash-gateway'].sort(),
+      ['edge', 'media-node', 'mongodb', 'postgres', 'redis', 'transcriber', 'upstash-gateway'].sort(),
     );
   });
 
@@ -94,7 +94,7 @@ describe('docker-compose.yml', () => {
   it('builds every app service from a target the Dockerfile defines', () => {
     for (const [name, service] of services) {
       if (!service.build) {
-        expect(service.image, name).toMatch(/^[a-z0-9/_-]+:[\w.-]+$/);
+        expect(service.image, name).toMatch(/^[a-z0-9./_-]+:[\w.-]+$/);
         continue;
       }
       expect(service.build.target, name).toBeDefined();

@@ -13,7 +13,7 @@ export const TRANSCRIBE_URL = process.env.TRANSCRIBE_URL ?? `http://127.0.0.1:${
 
 /** True when the transcriber answers its health check. */
 export async function transcriberUp(url = TRANSCRIBE_URL): Promise<boolean> {
-  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
   return res?.ok ?? false;
 }
 

@@ -103,6 +103,8 @@ class Transcriber:
                     word_timestamps=words,
                     vad_filter=False,  # the caller (Huddle's Silero VAD) already cut the speech
                     condition_on_previous_text=False,
+                    # Without word times, segment times are not needed either: decoding skips them.
+                    without_timestamps=not words,
                 )
                 segments = list(segments)  # the generator does the work
             finally:
