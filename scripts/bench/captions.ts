@@ -3,7 +3,8 @@
 // On loopback, against the local transcriber (scripts/services.sh up transcriber) and the
 // local Redis, FerretDB and a Postgres database of its own (huddle_bench_captions):
 //   a. transcriber real-time factor: the espeak-ng test sentences (3–4 s each) and 8 s
-//      utterances posted one at a time as the AI pool posts them (verbose_json + words);
+//      utterances posted one at a time as the AI pool posts caption utterances
+//      (verbose_json, no word alignment);
 //      RTF = processing time / audio time.
 //   b. VAD cost: Silero over 60 s of speech on one stream; RTF and speakers per core.
 //   c. caption latency: an in-process media node (its AI pool, the captions pipeline) with
@@ -15,7 +16,6 @@
 //      caption latency p95 stays ≤ 2 s and every utterance is captioned before the end.
 // Bounded: each step has a deadline; the run aborts after 10 minutes. --no-write skips
 // BENCHMARKS.md.
-import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,6 @@ async function transcribeOnce(pcm: Int16Array): Promise<number> {
   form.append('file', new Blob([new Uint8Array(wavFile(pcm))], { type: 'audio/wav' }), 'audio.wav');
   form.append('model', 'whisper-tiny.en');
   form.append('response_format', 'verbose_json');
-  form.append('timestamp_granularities[]', 'word');
   const started = performance.now();
   const res = await fetch(`${TRANSCRIBE_URL}/v1/audio/transcriptions`, { method: 'POST', body: form });
   await res.text();
@@ -166,7 +165,7 @@ tap engine with espeak-ng speech in real time. ${cpus().length} × ${cpu}, load 
 
 | what | figure |
 |---|---|
-| transcriber RTF, ${sentenceRtf.n} sentences of 3–4 s (verbose_json + word times) | ${sentenceRtf.rtf.toFixed(3)} (p50 ${ms(sentenceRtf.p50)}, max ${ms(sentenceRtf.max)} per request) |
+| transcriber RTF, ${sentenceRtf.n} sentences of 3–4 s (verbose_json, as caption tasks ask) | ${sentenceRtf.rtf.toFixed(3)} (p50 ${ms(sentenceRtf.p50)}, max ${ms(sentenceRtf.max)} per request) |
 | transcriber RTF, ${eightRtf.n} utterances of 8 s | ${eightRtf.rtf.toFixed(3)} (p50 ${ms(eightRtf.p50)}, max ${ms(eightRtf.max)}) |
 | Silero VAD RTF, one stream, 60 s of speech | ${vadRtf.toFixed(4)} (≈ ${Math.floor(1 / vadRtf)} speakers per core) |
 | caption latency, 1 speaker, ${latency.captions}/${latency.utterances} utterances (end of speech → caption.new at a listener; includes the 400 ms pause that ends an utterance) | p50 ${ms(lat.p50)}, p95 ${ms(lat.p95)}, max ${ms(lat.max)} |
