@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { SIGNALING_LIMITS, aiTaskTypeValues, chatCursorSchema } from '@huddle/protocol';
@@ -41,32 +41,16 @@ const errorBody = (code: string, message: string, details?: unknown) => ({ error
 export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insights: Db }): Hono {
   return new Hono()
     .get('/api/v1/meetings/:id/transcript', async (c) => {
-      const id = z.uuid().safeParse(c.req.param('id'));
-      if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
-      const meetingId = id.data.toLowerCase();
-      const query = transcriptQuerySchema.safeParse(c.req.query());
-      if (!query.success) {
-        const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-        return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
-      }
-      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-      const page = await listTranscript(deps.insights, meetingId, query.data);
+      const req = await admit(c, deps, transcriptQuerySchema);
+      if (!req.ok) return req.response;
+      const page = await listTranscript(deps.insights, req.meetingId, req.query);
       return c.json({ items: page.items, next: page.next ? `${page.next.startMs}_${page.next.id}` : null });
     })
     .get('/api/v1/meetings/:id/insights', async (c) => {
-      const id = z.uuid().safeParse(c.req.param('id'));
-      if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
-      const meetingId = id.data.toLowerCase();
-      const query = insightsQuerySchema.safeParse(c.req.query());
-      if (!query.success) {
-        const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-        return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
-      }
-      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-      const { type, before, limit } = query.data;
-      const items = await listInsights(deps.insights, meetingId, {
+      const req = await admit(c, deps, insightsQuerySchema);
+      if (!req.ok) return req.response;
+      const { type, before, limit } = req.query;
+      const items = await listInsights(deps.insights, req.meetingId, {
         type,
         limit,
         before: before === undefined ? undefined : new Date(before),
@@ -74,23 +58,37 @@ export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insight
       return c.json({ items });
     })
     .get('/api/v1/meetings/:id/chat', async (c) => {
-    const id = z.uuid().safeParse(c.req.param('id'));
-    if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
-    const meetingId = id.data.toLowerCase();
-    const query = querySchema.safeParse(c.req.query());
-    if (!query.success) {
-      const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-      return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
-    }
-    const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-    if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-    try {
-      return c.json(await deps.chat.history(meetingId, { before: query.data.before, limit: query.data.limit }));
-    } catch (error) {
-      if (error instanceof InvalidCursorError) return c.json(errorBody('validation_failed', error.message), 400);
-      throw error;
-    }
-  });
+      const req = await admit(c, deps, querySchema);
+      if (!req.ok) return req.response;
+      try {
+        return c.json(await deps.chat.history(req.meetingId, { before: req.query.before, limit: req.query.limit }));
+      } catch (error) {
+        if (error instanceof InvalidCursorError) return c.json(errorBody('validation_failed', error.message), 400);
+        throw error;
+      }
+    });
+}
+
+/**
+ * The checks every history read shares, in order: the meeting id (404 when it is not a
+ * UUID), the query (400 naming the fields), then the caller (401/404 from authorizeHistory).
+ */
+async function admit<S extends z.ZodType>(
+  c: Context,
+  deps: HistoryAuthDeps,
+  schema: S,
+): Promise<{ ok: true; meetingId: string; query: z.output<S> } | { ok: false; response: Response }> {
+  const id = z.uuid().safeParse(c.req.param('id'));
+  if (!id.success) return { ok: false, response: c.json(errorBody('not_found', 'No such meeting.'), 404) };
+  const meetingId = id.data.toLowerCase();
+  const query = schema.safeParse(c.req.query());
+  if (!query.success) {
+    const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    return { ok: false, response: c.json(errorBody('validation_failed', 'Invalid query.', details), 400) };
+  }
+  const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
+  if (!access.ok) return { ok: false, response: c.json(errorBody(access.code, access.message), access.status) };
+  return { ok: true, meetingId, query: query.data };
 }
 
 function bearerToken(header: string | undefined): string | undefined {
