@@ -199,7 +199,7 @@ gateway_up() {
     ensure_npm_deps "$HUDDLE_ROOT"
     require_free_port "REST gateway" "$HUDDLE_GATEWAY_PORT"
     GATEWAY_HOST=127.0.0.1 GATEWAY_PORT="$HUDDLE_GATEWAY_PORT" \
-      setsid nohup node "$HUDDLE_ROOT/scripts/src/upstash-gateway/main.ts" >"$log" 2>&1 < /dev/null &
+      setsid nohup node "$HUDDLE_ROOT/gateway/src/main.ts" >"$log" 2>&1 < /dev/null &
     echo $! > "$pid"
   fi
   wait_for "REST gateway" 20 "$log" "$pid" gateway_ping

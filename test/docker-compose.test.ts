@@ -91,6 +91,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs the REST gateway from its own workspace', () => {
+    expect(compose.services['upstash-gateway']?.build?.target).toBe('gateway');
+    expect(dockerfile).toMatch(/^COPY gateway gateway$/m);
+    expect(dockerfile).toMatch(/FROM source AS gateway[\s\S]*?CMD \["node", "gateway\/src\/main\.ts"\]/);
+  });
+
   it('builds every app service from a target the Dockerfile defines', () => {
     for (const [name, service] of services) {
       if (!service.build) {
