@@ -12,3 +12,6 @@ export * from './captions.ts';
 export * from './storable-text.ts';
 export * from './sessions.ts';
 export * from './meeting-cache.ts';
+export * from './http-methods.ts';
+export * from './text.ts';
+export * from './openapi-inputs.ts';
