@@ -76,6 +76,8 @@ describe('case 1: a removed participant stays out until invited again', () => {
     // History: neither the join token nor B's access token reads it.
     expect(await historyStatus(nodeA, meetingId, bGrant.token)).toBe(403);
     expect(await historyStatus(nodeB, meetingId, b.accessToken)).toBe(403);
+    // Their media was dropped too (SfuRoom.removeParticipant: on LiveKit, out of its room).
+    expect(stack.sfuRemovals()).toContain(`${meetingId}:${b.user.id}`);
     // The participant record says removed, to the host as well.
     expect(await participantStatus(stack, meetingId, b.user.id)).toBe('removed');
     const seen = await api(stack, host, 'GET', `/meetings/${meetingId}`);
@@ -185,6 +187,7 @@ describe('case 5: a join token belongs to the login session that minted it', () 
     expect(await bIdle.closed).toEqual(SESSION_ENDED);
     // Pushed, not polled: well within the sweep interval (30 s).
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stack.sfuRemovals()).toContain(`${meetingId}:${b.user.id}`); // their media too
 
     expect(await refusal(nodeA, grant.token)).toEqual(SESSION_ENDED);
     expect(await historyStatus(nodeA, meetingId, grant.token)).toBe(401);

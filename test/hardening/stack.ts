@@ -18,11 +18,39 @@ import {
   type Suite,
 } from '../../media-node/test/signaling-helpers.ts';
 import type { MediaNodeServer } from '../../media-node/src/server.ts';
+import type { SfuRoom, SfuRoomEvents } from '../../media-node/src/sfu/engine.ts';
+import { TapEngine } from '../../media-node/test/tap-engine.ts';
+
+/**
+ * The SFU of these nodes: the captions suites' media-less engine (WebRTC is not what these
+ * cases are about, and the edge places meetings only on nodes whose SFU is available),
+ * noting whom the signaling layer asked it to drop (SfuRoom.removeParticipant — on LiveKit
+ * the call that takes a participant out of the LiveKit room).
+ */
+class RecordingEngine extends TapEngine {
+  /** `meetingId:userId` of every removeParticipant call, in order. */
+  readonly removed: string[] = [];
+
+  override async openRoom(meetingId: string, events: SfuRoomEvents): Promise<SfuRoom> {
+    const room = await super.openRoom(meetingId, events);
+    const removed = this.removed;
+    return new Proxy(room, {
+      get(target, property, receiver) {
+        if (property !== 'removeParticipant') return Reflect.get(target, property, receiver);
+        return async (userId: string) => {
+          removed.push(`${meetingId}:${userId}`);
+        };
+      },
+    });
+  }
+}
 
 export interface Stack {
   edge: EdgeUnderTest;
   suite: Suite;
   nodes: MediaNodeServer[];
+  /** Every node's SFU: whom it was asked to drop (`meetingId:userId`). */
+  sfuRemovals(): string[];
   /** Postgres for checks. */
   pg: NodeDb;
   /** TCP Redis for checks and hand-made events. */
@@ -34,9 +62,15 @@ export interface Stack {
 export async function startStack(options: { nodeCount?: number; accessSweepIntervalMs?: number } = {}): Promise<Stack> {
   const suite = createSuite();
   const nodes: MediaNodeServer[] = [];
+  const engines: RecordingEngine[] = [];
   for (let i = 0; i < (options.nodeCount ?? 1); i++) {
+    const engine = new RecordingEngine();
+    engines.push(engine);
     nodes.push(
-      await suite.startNode(options.accessSweepIntervalMs ? { accessSweepIntervalMs: options.accessSweepIntervalMs } : {}),
+      await suite.startNode(
+        options.accessSweepIntervalMs ? { accessSweepIntervalMs: options.accessSweepIntervalMs } : {},
+        { sfuEngine: engine },
+      ),
     );
   }
   const edge = await startEdge({
@@ -48,6 +82,7 @@ export async function startStack(options: { nodeCount?: number; accessSweepInter
     edge,
     suite,
     nodes,
+    sfuRemovals: () => engines.flatMap((engine) => engine.removed),
     pg: suite.db,
     redis,
     async close() {
