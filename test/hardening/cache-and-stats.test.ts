@@ -3,21 +3,20 @@
 // write happens; meeting_stats.chat_message_count counts the stored chat messages,
 // whichever way the meeting ends.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { meetingStats } from '@huddle/db';
 import { meetingCacheKeys, redisKeys } from '@huddle/protocol';
 import type { SignedInUser } from '../../edge/test/users-helper.ts';
 import type { MediaNodeServer } from '../../media-node/src/server.ts';
-import { api, joinGrant, joinRoom, ongoingMeeting, signUp, startStack, type Stack } from './stack.ts';
+import { api, joinGrant, joinRoom, ongoingMeeting, signUp, stackForFile, type Stack } from './stack.ts';
 
+const file = stackForFile({ nodeCount: 1 });
 let stack: Stack;
 let node: MediaNodeServer;
-
-beforeAll(async () => {
-  stack = await startStack({ nodeCount: 1 });
-  [node] = stack.nodes as [MediaNodeServer];
+beforeAll(() => {
+  ({ stack } = file);
+  node = file.node(0);
 });
-afterAll(() => stack?.close());
 
 /** What GET /meetings/{id} shows as `who`'s status (and the meeting's status). */
 async function shown(host: SignedInUser, meetingId: string, who: SignedInUser) {

@@ -2,7 +2,7 @@
 // it, joined or not, whichever way it ended, and a socket opened before the end cannot
 // join it or write to it afterwards — even when the end's pub/sub message is lost.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { meetings } from '@huddle/db';
 import type { MediaNodeServer } from '../../media-node/src/server.ts';
 import {
@@ -14,19 +14,18 @@ import {
   openSocket,
   participantStatus,
   signUp,
-  startStack,
+  stackForFile,
   type Stack,
 } from './stack.ts';
 
+const file = stackForFile({ nodeCount: 2 });
 let stack: Stack;
 let nodeA: MediaNodeServer;
 let nodeB: MediaNodeServer;
-
-beforeAll(async () => {
-  stack = await startStack({ nodeCount: 2 });
-  [nodeA, nodeB] = stack.nodes as [MediaNodeServer, MediaNodeServer];
+beforeAll(() => {
+  ({ stack } = file);
+  [nodeA, nodeB] = [file.node(0), file.node(1)];
 });
-afterAll(() => stack?.close());
 
 const ENDED_CLOSE = { code: 1000, reason: 'meeting ended' };
 

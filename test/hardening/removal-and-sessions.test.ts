@@ -3,10 +3,8 @@
 // login session that minted it — on every node, for joined and unjoined sockets, for
 // new connections and for history reads.
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import { TokenVerifier } from 'livekit-server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meetingParticipants } from '@huddle/db';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { joinTokenAttributesSchema, meetingRoomName, redisKeys } from '@huddle/protocol';
 import type { SignedInUser } from '../../edge/test/users-helper.ts';
 import { LIVEKIT_API_KEY, LIVEKIT_API_SECRET, TestClient } from '../../media-node/test/signaling-helpers.ts';
@@ -20,21 +18,21 @@ import {
   ongoingMeeting,
   openSocket,
   participantStatus,
+  setParticipants,
   signInAgain,
   signUp,
-  startStack,
+  stackForFile,
   type Stack,
 } from './stack.ts';
 
+const file = stackForFile({ nodeCount: 2 });
 let stack: Stack;
 let nodeA: MediaNodeServer;
 let nodeB: MediaNodeServer;
-
-beforeAll(async () => {
-  stack = await startStack({ nodeCount: 2 });
-  [nodeA, nodeB] = stack.nodes as [MediaNodeServer, MediaNodeServer];
+beforeAll(() => {
+  ({ stack } = file);
+  [nodeA, nodeB] = [file.node(0), file.node(1)];
 });
-afterAll(() => stack?.close());
 
 /** A connection attempt with `token` to `node`: how the node closes it. */
 async function refusal(node: MediaNodeServer, token: string) {
@@ -113,14 +111,7 @@ describe('case 1: a removed participant stays out until invited again', () => {
     const bIdle = await openSocket(nodeA, (await joinGrant(stack, b, meetingId)).token);
     const cJoined = await joinRoom(nodeB, (await joinGrant(stack, c, meetingId)).token);
     // Removed in Postgres only: no pub/sub message reaches the nodes.
-    await stack.pg.db
-      .update(meetingParticipants)
-      .set({ status: 'removed' })
-      .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, b.user.id)));
-    await stack.pg.db
-      .update(meetingParticipants)
-      .set({ status: 'removed' })
-      .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, c.user.id)));
+    await setParticipants(stack, meetingId, [b.user.id, c.user.id], { status: 'removed' });
 
     // B's open socket asks to join: refused, then closed like an upgrade would be.
     const joined = await bIdle.request('join');
@@ -142,14 +133,7 @@ describe('case 1: a removed participant stays out until invited again', () => {
       SignedInUser,
     ];
     const meetingId = await ongoingMeeting(stack, host, [cohost, other, attendee, absent]);
-    await stack.pg.db
-      .update(meetingParticipants)
-      .set({ role: 'cohost' })
-      .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, other.user.id)));
-    await stack.pg.db
-      .update(meetingParticipants)
-      .set({ role: 'cohost' })
-      .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, cohost.user.id)));
+    await setParticipants(stack, meetingId, [cohost.user.id, other.user.id], { role: 'cohost' });
     const clientOf = async (who: SignedInUser) => joinRoom(nodeA, (await joinGrant(stack, who, meetingId)).token);
     const [hostClient, cohostClient, attendeeClient] = [await clientOf(host), await clientOf(cohost), await clientOf(attendee)];
 

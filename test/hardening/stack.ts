@@ -5,7 +5,8 @@
 // nodes only. Users sign up and in through the edge: their sessions are real.
 import { Redis } from 'ioredis';
 import { meetingParticipants, type NodeDb } from '@huddle/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll } from 'vitest';
 import { startEdge, type EdgeUnderTest } from '../../edge/test/harness.ts';
 import { authHeaders, postJson, registerAndLogin, testClientIp, type SignedInUser } from '../../edge/test/users-helper.ts';
 import {
@@ -163,6 +164,44 @@ export async function joinRoom(node: MediaNodeServer, token: string): Promise<Te
 /** The close a socket gets, or `open` if it is still open after `ms`. */
 export async function closeOf(client: TestClient, ms = 5_000): Promise<{ code: number; reason: string } | 'open'> {
   return Promise.race([client.closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), ms))]);
+}
+
+/**
+ * Changes participant rows straight in Postgres — a write no event announces (what the
+ * nodes would see if a pub/sub message were lost), or a role the API cannot set.
+ */
+export async function setParticipants(
+  stack: Stack,
+  meetingId: string,
+  userIds: string[],
+  fields: Partial<Pick<typeof meetingParticipants.$inferInsert, 'status' | 'role'>>,
+): Promise<void> {
+  await stack.pg.db
+    .update(meetingParticipants)
+    .set(fields)
+    .where(and(eq(meetingParticipants.meetingId, meetingId), inArray(meetingParticipants.userId, userIds)));
+}
+
+/**
+ * The stack for one test file: started in beforeAll, closed in afterAll. Read its
+ * fields inside tests (they are set once beforeAll ran).
+ */
+export function stackForFile(options: { nodeCount?: number } = {}): { readonly stack: Stack; node(i: number): MediaNodeServer } {
+  let current: Stack | undefined;
+  beforeAll(async () => {
+    current = await startStack(options);
+  });
+  afterAll(() => current?.close());
+  const get = (): Stack => {
+    if (!current) throw new Error('the stack is not started yet (use it inside tests)');
+    return current;
+  };
+  return {
+    get stack() {
+      return get();
+    },
+    node: (i) => get().nodes[i]!,
+  };
 }
 
 /** The participant row's status in Postgres. */
