@@ -103,9 +103,6 @@ export function storable<T extends z.ZodType>(schema: T): T {
   return schema.superRefine(refuseUnstorableText) as T;
 }
 
-/** Any JSON value whose strings and keys can all be stored. */
-export const storableJsonSchema = storable(z.unknown());
-
 // Visible: a letter, digit, punctuation mark or symbol (emoji included) that is not a
 // default-ignorable code point (zero-width spaces, joiners, fillers such as U+3164) and
 // not U+2800 (the blank braille pattern, a common "invisible message" trick). Whitespace,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { storableJsonSchema } from '@huddle/protocol';
+import { findUnstorableText } from '@huddle/protocol';
 import { validationFailed, type FieldIssue } from './api-error.ts';
 
 /** zod issues as `{ path, message }` pairs, e.g. `{ path: 'body.email', … }`. */
@@ -26,9 +26,12 @@ export function validationHook(result: ValidationResult): void {
   }
   // Strings and keys Postgres or MongoDB cannot store (NUL, unpaired surrogates), at any
   // depth of whatever the route accepted: refused here rather than failing (jsonb: a 500)
-  // or being silently altered (text: U+FFFD) in the database.
-  const unstorable = storableJsonSchema.safeParse(result.data);
-  if (!unstorable.success) {
-    throw validationFailed(zodIssuesToFields(unstorable.error.issues, prefix));
+  // or being silently altered (text: U+FFFD) in the database. The rule of protocol's
+  // storable() refinement, run directly (no zod parse on every request).
+  const unstorable = findUnstorableText(result.data);
+  if (unstorable.length > 0) {
+    throw validationFailed(
+      unstorable.map((issue) => ({ path: [prefix, ...issue.path.map(String)].join('.'), message: issue.message })),
+    );
   }
 }
