@@ -19,6 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inArray } from 'drizzle-orm';
@@ -54,7 +55,16 @@ const mongoUrl = withDatabase(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27
 const registryPrefix = `bench:${runId}:media:nodes:`;
 const apiKey = 'bench';
 const apiSecret = randomBytes(32).toString('hex');
-const port = 40_000 + Math.floor(Math.random() * 5_000);
+/** The node's port: a free one the OS picks (a random pick collided with the clients' own ports). */
+let port = 0;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
 const loadAtStart = loadavg()[0] ?? 0;
 
 const created = { users: [] as string[], meetings: [] as string[] };
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
   let fanoutResult: FanoutResult | undefined;
   try {
     await startBenchSession();
+    port = await freePort();
     await startNode();
     connectionResult = await benchConnections(db);
     closeAllSockets();

@@ -265,8 +265,12 @@ export class Room {
     const saved = await this.#ctx.chat.save({ meetingId: this.meetingId, userId: peer.userId, text, clientMsgId });
     if (saved.status === 'created') {
       this.broadcast({ method: 'chat.message', data: { message: saved.message } }, peer.userId);
-      // For meeting_stats.chat_message_count (the edge's /end cannot count MongoDB).
-      await countChatMessage(this.#ctx.redis, this.meetingId);
+      // For meeting_stats.chat_message_count (the edge's /end cannot count MongoDB). Not
+      // awaited: the sender's next request need not wait for it (the node's Redis
+      // connection keeps the order, so an end read after this message sees it).
+      countChatMessage(this.#ctx.redis, this.meetingId).catch((error: unknown) =>
+        this.#log.warn({ err: errorMessage(error) }, 'counting the chat message failed'),
+      );
     }
     return ok({ message: saved.message, duplicate: saved.status === 'duplicate' });
   }
