@@ -6,6 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib/config.sh"
 source "$here/lib/node24.sh"
 source "$here/lib/deps.sh"
+source "$here/lib/schemathesis.sh"
 cd "$HUDDLE_ROOT"
 
 t0=$SECONDS
@@ -13,6 +14,7 @@ ensure_node24
 ensure_npm_deps "$HUDDLE_ROOT"
 bash "$here/services.sh" up
 DATABASE_URL="$TEST_DATABASE_URL" node db/src/migrate.ts
+ensure_schemathesis >/dev/null # the HTTP contract suite (test/schemathesis.test.ts) runs it
 echo "huddle: set-up took $((SECONDS - t0))s; type-checking and linting" >&2
 npx tsc -p tsconfig.json
 npx biome lint .

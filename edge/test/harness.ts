@@ -26,7 +26,7 @@ export interface EdgeUnderTest {
  */
 export async function startEdge(
   options: { databaseUrl?: string; vars?: Record<string, string>; secrets?: Record<string, string> } = {},
-): Promise<EdgeUnderTest> {
+): Promise<EdgeUnderTest & { url: string }> {
   const databaseUrl =
     options.databaseUrl ?? process.env.TEST_DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle_test';
   // wrangler reads the local Hyperdrive target from this variable when it starts the Worker.
@@ -48,8 +48,10 @@ export async function startEdge(
       },
     ],
   });
-  await server.listen();
+  const { url } = await server.listen();
   return {
+    // Base URL of the Worker on loopback, for HTTP clients outside this process.
+    url: url.origin,
     fetch: (path, init) => server.fetch(path, init as never) as unknown as Promise<Response>,
     close: () => server.close(),
     logs: () => server.getLogs().map((entry) => JSON.stringify(entry)),

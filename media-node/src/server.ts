@@ -1,15 +1,17 @@
 import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import { Redis } from 'ioredis';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createNodeDb, pingDatabase, type NodeDb } from '@huddle/db';
 import type { MediaNodeConfig } from './config.ts';
+import { allowedMethods } from './http/allowed-methods.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { historyRoutes } from './http/history.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
+import { createRouter, jsonResponse, mediaNodeOpenApiDocument } from './http/openapi.ts';
 import { createMetrics, type MediaMetrics } from './metrics.ts';
 import { NodeRegistry } from './registry/node-registry.ts';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './signaling/connection.ts';
@@ -20,6 +22,14 @@ import { ChatStore } from './stores/chat-store.ts';
 import { AiWorkerPool } from './ai/pool.ts';
 import { Roster } from './stores/roster.ts';
 import { startSfuEngine, type SfuEngine } from './sfu/index.ts';
+
+const openApiRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  tags: ['meta'],
+  summary: 'This OpenAPI 3.1 document',
+  responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The document') },
+});
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface MediaNodeOptions {
@@ -101,7 +111,9 @@ export class MediaNodeServer {
       sfu = started.engine;
       const sfuEngine = sfu;
       const chat = await ChatStore.create(mongo.db());
-      const app = new Hono()
+      const app = createRouter();
+      app.use('*', allowedMethods(() => app.routes));
+      app
         .route(
           '/',
           healthRoutes({
@@ -125,7 +137,8 @@ export class MediaNodeServer {
             chat,
             insights: mongo.db(),
           }),
-        );
+        )
+        .openapi(openApiRoute, (c) => c.json(mediaNodeOpenApiDocument(app), 200));
       app.onError((error, c) => {
         log.error({ err: errorMessage(error), path: c.req.path }, 'request failed');
         return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);

@@ -10,5 +10,6 @@ export * from './json.ts';
 export * from './sfu.ts';
 export * from './captions.ts';
 export * from './http-methods.ts';
-export * from './text.ts';
+export * from './http-inputs.ts';
 export * from './openapi-inputs.ts';
+export * from './http-errors.ts';

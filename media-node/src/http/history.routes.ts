@@ -1,23 +1,87 @@
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Db } from 'mongodb';
-import { z } from 'zod';
-import { SIGNALING_LIMITS, aiTaskTypeValues, chatCursorSchema } from '@huddle/protocol';
+import { aiResultSchemas, aiTaskTypeValues, chatMessageSchema, queryInteger, SIGNALING_LIMITS, type AiTaskType } from '@huddle/protocol';
 import { listInsights } from '../ai/results-store.ts';
-import { InvalidCursorError, type ChatStore } from '../stores/chat-store.ts';
+import { CHAT_CURSOR_PATTERN, InvalidCursorError, type ChatStore } from '../stores/chat-store.ts';
 import { authorizeHistory, type HistoryAuthDeps } from './auth.ts';
+import { createRouter, errorBody, errorResponses, jsonResponse } from './openapi.ts';
 
-const querySchema = z.object({
-  before: chatCursorSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(SIGNALING_LIMITS.chatHistoryLimitMax).default(SIGNALING_LIMITS.chatHistoryLimitDefault),
+const meetingParams = z.object({
+  id: z
+    .uuid()
+    .transform((id) => id.toLowerCase())
+    .openapi({ param: { name: 'id', in: 'path' }, example: '0b5d8a4e-4a9e-4cf2-9d35-0a1f7f2c9a11' }),
 });
 
-const insightsQuerySchema = z.object({
-  type: z.enum(aiTaskTypeValues).optional(),
-  before: z.iso.datetime().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+const chatQuery = z.object({
+  before: z
+    .string()
+    .regex(CHAT_CURSOR_PATTERN, 'is not a history cursor')
+    .optional()
+    .openapi({ description: '`nextCursor` of the previous page (or a message\'s `cursor`): older messages only' }),
+  limit: queryInteger(1, SIGNALING_LIMITS.chatHistoryLimitMax, SIGNALING_LIMITS.chatHistoryLimitDefault),
 });
 
-const errorBody = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details ? { details } : {}) } });
+const insightsQuery = z.object({
+  type: z.enum(aiTaskTypeValues).optional().openapi({ description: 'Only results of this analysis type' }),
+  before: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'Only results stored strictly before this time (the last `timestamp` of the previous page)' }),
+  limit: queryInteger(1, 200, 50),
+});
+
+const chatPageSchema = z
+  .object({
+    messages: z.array(chatMessageSchema).openapi({ description: 'Newest first' }),
+    nextCursor: z.string().regex(CHAT_CURSOR_PATTERN).nullable().openapi({ description: 'Pass as `before` for older messages; null on the last page' }),
+  })
+  .openapi('ChatPage');
+
+const insightOf = <T extends AiTaskType>(analysisType: T) =>
+  z.object({
+    taskId: z.uuid(),
+    meetingId: z.uuid(),
+    /** Who asked for the task. */
+    userId: z.uuid(),
+    analysisType: z.literal(analysisType),
+    timestamp: z.iso.datetime().openapi({ description: 'When the result was stored' }),
+    results: aiResultSchemas[analysisType] as (typeof aiResultSchemas)[T],
+  });
+
+const insightsPageSchema = z
+  .object({
+    items: z.array(z.discriminatedUnion('analysisType', aiTaskTypeValues.map(insightOf) as [ReturnType<typeof insightOf>])),
+  })
+  .openapi('InsightsPage');
+
+const historyCommon = {
+  tags: ['history'],
+  security: [{ bearer: [] }],
+  request: { params: meetingParams },
+};
+
+const chatRoute = createRoute({
+  ...historyCommon,
+  method: 'get',
+  path: '/api/v1/meetings/{id}/chat',
+  summary: 'Chat messages of a meeting, newest first (participants)',
+  description:
+    'Authorised by the edge\'s access token of a participant (404 for meetings the caller is not in, or declined) or a ' +
+    'join token for this meeting (403 for another meeting\'s).',
+  request: { ...historyCommon.request, query: chatQuery },
+  responses: { 200: jsonResponse(chatPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
+});
+
+const insightsRoute = createRoute({
+  ...historyCommon,
+  method: 'get',
+  path: '/api/v1/meetings/{id}/insights',
+  summary: 'Stored AI results of a meeting, newest first (participants)',
+  description: 'Authorised like the chat history.',
+  request: { ...historyCommon.request, query: insightsQuery },
+  responses: { 200: jsonResponse(insightsPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
+});
 
 /**
  * History for clients that are not connected, authorised by `Authorization: Bearer
@@ -25,45 +89,32 @@ const errorBody = (code: string, message: string, details?: unknown) => ({ error
  * GET /api/v1/meetings/{id}/chat?before=&limit= — chat messages, newest first;
  * GET /api/v1/meetings/{id}/insights?type=&before=&limit= — AI results, newest first.
  */
-export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insights: Db }): Hono {
-  return new Hono()
-    .get('/api/v1/meetings/:id/insights', async (c) => {
-      const id = z.uuid().safeParse(c.req.param('id'));
-      if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
-      const meetingId = id.data.toLowerCase();
-      const query = insightsQuerySchema.safeParse(c.req.query());
-      if (!query.success) {
-        const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-        return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
-      }
+export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insights: Db }) {
+  return createRouter()
+    .openapi(insightsRoute, async (c) => {
+      const { id: meetingId } = c.req.valid('param');
       const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
       if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-      const { type, before, limit } = query.data;
+      const { type, before, limit } = c.req.valid('query');
       const items = await listInsights(deps.insights, meetingId, {
         type,
         limit,
         before: before === undefined ? undefined : new Date(before),
       });
-      return c.json({ items });
+      return c.json({ items } as z.infer<typeof insightsPageSchema>, 200);
     })
-    .get('/api/v1/meetings/:id/chat', async (c) => {
-    const id = z.uuid().safeParse(c.req.param('id'));
-    if (!id.success) return c.json(errorBody('not_found', 'No such meeting.'), 404);
-    const meetingId = id.data.toLowerCase();
-    const query = querySchema.safeParse(c.req.query());
-    if (!query.success) {
-      const details = query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-      return c.json(errorBody('validation_failed', 'Invalid query.', details), 400);
-    }
-    const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-    if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-    try {
-      return c.json(await deps.chat.history(meetingId, { before: query.data.before, limit: query.data.limit }));
-    } catch (error) {
-      if (error instanceof InvalidCursorError) return c.json(errorBody('validation_failed', error.message), 400);
-      throw error;
-    }
-  });
+    .openapi(chatRoute, async (c) => {
+      const { id: meetingId } = c.req.valid('param');
+      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
+      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
+      const query = c.req.valid('query');
+      try {
+        return c.json(await deps.chat.history(meetingId, query), 200);
+      } catch (error) {
+        if (error instanceof InvalidCursorError) return c.json(errorBody('validation_failed', error.message), 400);
+        throw error;
+      }
+    });
 }
 
 function bearerToken(header: string | undefined): string | undefined {
