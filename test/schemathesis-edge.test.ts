@@ -75,6 +75,7 @@ describe('Schemathesis against the edge in workerd', () => {
       args: [...common(host.accessToken), '--exclude-path', '/api/v1/auth/logout', '--workers', '2', '--max-examples', '25', '--max-time', String(seconds)],
       userIds: [host.user.id, guest.user.id],
       meetingIds,
+      credentials: { login: host.user.username, password: host.password },
       killAfterMs: (seconds + 240) * 1000,
     });
     console.info(summary('edge', result));

@@ -13,9 +13,14 @@ case stays negative, a positive one stays positive (Schemathesis re-validates a 
 hook changed). Ids of generated UUIDs are also pointed at the test's real meetings half
 of the time, so that the operations behind the 404 get exercised.
 
-Environment (set by test/schemathesis.test.ts):
+Likewise half of the generated login attempts use a real account's credentials, so that
+the document's 200 (the token pair) is exercised and checked, not only the 401.
+
+Environment (set by test/schemathesis-*.test.ts):
   HUDDLE_ST_USER_IDS      comma-separated ids of active users (invitees)
   HUDDLE_ST_MEETING_IDS   comma-separated ids of meetings the test user is in
+  HUDDLE_ST_LOGIN         username of a real account, and
+  HUDDLE_ST_PASSWORD      its password
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ SETTINGS_MAX_BYTES = 8 * 1024
 
 USER_IDS = [i for i in os.environ.get("HUDDLE_ST_USER_IDS", "").split(",") if i]
 MEETING_IDS = [i for i in os.environ.get("HUDDLE_ST_MEETING_IDS", "").split(",") if i]
+LOGIN = os.environ.get("HUDDLE_ST_LOGIN", "")
+PASSWORD = os.environ.get("HUDDLE_ST_PASSWORD", "")
 
 
 def _pick(pool: list[str], seed: str) -> str:
@@ -93,6 +100,15 @@ def _small_settings(value: object) -> object:
     return trimmed
 
 
+def _real_credentials(body: dict) -> None:
+    """Half of the logins whose fields are strings use the real account (200 instead of 401)."""
+    login, password = body.get("login"), body.get("password")
+    if not (LOGIN and PASSWORD and isinstance(login, str) and isinstance(password, str)):
+        return
+    if hashlib.sha256(f"{login}\0{password}".encode("utf-8", "surrogatepass")).digest()[0] % 2 == 0:
+        body["login"], body["password"] = LOGIN, PASSWORD
+
+
 def _strong_password(body: dict) -> None:
     """A password equal to the username or the email (any case) gets one more character."""
     password, username, email = body.get("password"), body.get("username"), body.get("email")
@@ -113,6 +129,8 @@ def before_call(context, case, kwargs):
         return
     if method == "POST" and path.endswith("/auth/register"):
         _strong_password(body)
+    if method == "POST" and path.endswith("/auth/login"):
+        _real_credentials(body)
     if method in ("POST", "PATCH") and re.search(r"/meetings(/\{id\})?$", path):
         if "startTime" in body:
             body["startTime"] = _start_time_in_window(body["startTime"])

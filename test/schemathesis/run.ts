@@ -38,6 +38,8 @@ export interface SchemathesisRun {
   /** Data for the hooks (scripts/schemathesis/hooks.py). */
   userIds?: string[];
   meetingIds?: string[];
+  /** A real account the hooks log in with, half of the time. */
+  credentials?: { login: string; password: string };
   /** Hard stop, well above the run's own --max-time. */
   killAfterMs: number;
 }
@@ -76,9 +78,12 @@ export function runSchemathesis(run: SchemathesisRun): Promise<SchemathesisResul
       env: {
         ...process.env,
         PYTHONPATH: `${root}scripts/schemathesis`,
+        PYTHONDONTWRITEBYTECODE: '1',
         SCHEMATHESIS_HOOKS: 'hooks',
         HUDDLE_ST_USER_IDS: (run.userIds ?? []).join(','),
         HUDDLE_ST_MEETING_IDS: (run.meetingIds ?? []).join(','),
+        HUDDLE_ST_LOGIN: run.credentials?.login ?? '',
+        HUDDLE_ST_PASSWORD: run.credentials?.password ?? '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
