@@ -1,7 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Db } from 'mongodb';
-import { aiResultSchemas, aiTaskTypeValues, chatMessageSchema, queryInteger, SIGNALING_LIMITS, type AiTaskType } from '@huddle/protocol';
+import {
+  aiResultSchemas,
+  aiTaskTypeValues,
+  captionSchema,
+  chatMessageSchema,
+  queryInteger,
+  SIGNALING_LIMITS,
+  type AiTaskType,
+} from '@huddle/protocol';
 import { listInsights } from '../ai/results-store.ts';
+import { listTranscript } from '../captions/transcript-store.ts';
 import { CHAT_CURSOR_PATTERN, InvalidCursorError, type ChatStore } from '../stores/chat-store.ts';
 import { authorizeHistory, type HistoryAuthDeps } from './auth.ts';
 import { createRouter, errorBody, errorResponses, jsonResponse } from './openapi.ts';
@@ -30,6 +39,26 @@ const insightsQuery = z.object({
     .openapi({ description: 'Only results stored strictly before this time (the last `timestamp` of the previous page)' }),
   limit: queryInteger(1, 200, 50),
 });
+
+/** `after` of a transcript page: `{startMs}_{caption id}`, the previous page's `next`. */
+const TRANSCRIPT_CURSOR_PATTERN = /^[0-9]{1,12}_[0-9a-fA-F-]{36}$/;
+
+const transcriptQuery = z.object({
+  after: z
+    .string()
+    .regex(TRANSCRIPT_CURSOR_PATTERN, 'must be the `next` value of the previous page')
+    .transform((v) => ({ startMs: Number(v.slice(0, v.indexOf('_'))), id: v.slice(v.indexOf('_') + 1).toLowerCase() }))
+    .optional()
+    .openapi({ type: 'string', description: '`next` of the previous page: captions after it' }),
+  limit: queryInteger(1, 200, 100),
+});
+
+const transcriptPageSchema = z
+  .object({
+    items: z.array(captionSchema).openapi({ description: 'In the order they were spoken (meeting time)' }),
+    next: z.string().regex(TRANSCRIPT_CURSOR_PATTERN).nullable().openapi({ description: 'Pass as `after` for more; null on the last page' }),
+  })
+  .openapi('TranscriptPage');
 
 const chatPageSchema = z
   .object({
@@ -83,14 +112,34 @@ const insightsRoute = createRoute({
   responses: { 200: jsonResponse(insightsPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
 });
 
+const transcriptRoute = createRoute({
+  ...historyCommon,
+  method: 'get',
+  path: '/api/v1/meetings/{id}/transcript',
+  summary: 'Live captions of a meeting, in the order they were spoken (participants)',
+  description: 'Authorised like the chat history. Empty transcriptions (noise) are left out.',
+  request: { ...historyCommon.request, query: transcriptQuery },
+  responses: { 200: jsonResponse(transcriptPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
+});
+
 /**
  * History for clients that are not connected, authorised by `Authorization: Bearer
  * <access JWT or join token>` of a participant:
  * GET /api/v1/meetings/{id}/chat?before=&limit= — chat messages, newest first;
- * GET /api/v1/meetings/{id}/insights?type=&before=&limit= — AI results, newest first.
+ * GET /api/v1/meetings/{id}/insights?type=&before=&limit= — AI results, newest first;
+ * GET /api/v1/meetings/{id}/transcript?after=&limit= — captions in the order they were
+ * spoken (meeting time), `{ items: Caption[], next }`; pass `next` as `after` for more.
+ * Every read checks, in order: the meeting id (404 when not a UUID), the query (400), the caller.
  */
 export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insights: Db }) {
   return createRouter()
+    .openapi(transcriptRoute, async (c) => {
+      const { id: meetingId } = c.req.valid('param');
+      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
+      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
+      const page = await listTranscript(deps.insights, meetingId, c.req.valid('query'));
+      return c.json({ items: page.items, next: page.next ? `${page.next.startMs}_${page.next.id}` : null }, 200);
+    })
     .openapi(insightsRoute, async (c) => {
       const { id: meetingId } = c.req.valid('param');
       const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);

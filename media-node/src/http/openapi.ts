@@ -29,9 +29,10 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 
 const errorDescriptions = {
   400: 'Invalid query (`validation_failed`, `details: [{ field, message }]`)',
-  401: 'Missing, invalid, expired or revoked token (`unauthorized`)',
+  401: 'Missing, invalid, expired or revoked token or signature (`unauthorized`)',
   403: 'A join token for another meeting (`forbidden`)',
   404: 'No such meeting, not a UUID, or not visible to this caller (`not_found`)',
+  413: 'Body too large (`payload_too_large`)',
 } as const;
 
 type ErrorResponse = ReturnType<typeof jsonResponse<typeof errorBodySchema>>;
@@ -48,10 +49,10 @@ and AI-result history of a meeting for clients that are not connected.
 - Errors are JSON \`{ "error": { "code", "message", "details"? } }\`.
 - A method a path does not have answers **405** \`method_not_allowed\` with an \`Allow\` header
   (components/responses/MethodNotAllowed); \`OPTIONS\` answers 204 with \`Allow\`.
+- \`POST /webhooks/livekit\` takes LiveKit's signed webhook calls (where a LiveKit server sends them).
 - History is authorised by \`Authorization: Bearer\` with the edge's access token (a participant of the
   meeting, live session) or a join token for that meeting's room.
-- Not described here: the signaling WebSocket \`GET /ws?access_token={join token}\` (see the signaling
-  protocol), and \`POST /webhooks/livekit\` (LiveKit's signed webhook calls) where a LiveKit engine runs.
+- Not described here: the signaling WebSocket \`GET /ws?access_token={join token}\` (see the signaling protocol).
 `.trim();
 
 const documents = new WeakMap<object, object>();
@@ -66,7 +67,15 @@ export function mediaNodeOpenApiDocument(app: OpenAPIHono): object {
     });
     generated.components = {
       ...generated.components,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        livekitWebhook: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: "LiveKit's webhook token: a JWT signed with the API secret, carrying the body's SHA-256",
+        },
+      },
       responses: { ...generated.components?.responses, MethodNotAllowed: methodNotAllowedResponse() },
     };
     document = completeInputSchemas(generated);

@@ -6,7 +6,7 @@ import {
   participantStatusValues,
   MEETING_CODE_PATTERN,
 } from '@huddle/db';
-import { codePointLength, queryInteger, text } from '@huddle/protocol';
+import { captionsSettingSchema, codePointLength, queryInteger, text } from '@huddle/protocol';
 import { decodeMeetingCursor, MEETING_CURSOR_PATTERN } from '../../services/meetings.ts';
 import { INVITEES_PER_REQUEST_MAX } from '../../services/meeting-invitees.ts';
 
@@ -95,7 +95,8 @@ function settingsJsonSchema(): Record<string, unknown> {
       anyOf: [scalar, { type: 'array', items: value }, { type: 'object', propertyNames: keys, additionalProperties: value }],
     };
   }
-  return { type: 'object', propertyNames: keys, additionalProperties: value };
+  // `captions` is the one key the system acts on (live captions; default true).
+  return { type: 'object', properties: { captions: { type: 'boolean' } }, propertyNames: keys, additionalProperties: value };
 }
 
 /** Free-form per-meeting settings: a JSON object, bounded in size, depth and key length. */
@@ -113,14 +114,18 @@ export const settings = z
     if (longestKey(value) > SETTINGS_LIMITS.maxKeyLength) {
       ctx.addIssue({ code: 'custom', message: `keys must be at most ${SETTINGS_LIMITS.maxKeyLength} characters` });
     }
+    // Settings the system acts on have a type: `captions` (live captions, default on).
+    if ('captions' in value && !captionsSettingSchema.safeParse(value.captions).success) {
+      ctx.addIssue({ code: 'custom', path: ['captions'], message: 'must be true or false (live captions; default true)' });
+    }
   })
   .openapi('MeetingSettings', {
     ...settingsJsonSchema(),
     description:
       `A JSON object of your own; at most ${SETTINGS_LIMITS.maxBytes} bytes as compact UTF-8 JSON ` +
       `(JSON.stringify), nested at most ${SETTINGS_LIMITS.maxDepth} levels (this object is level 1), ` +
-      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters.`,
-    example: { waitingRoom: true, muteOnEntry: false },
+      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. \`captions\` (boolean, default true) switches live captions.`,
+    example: { waitingRoom: true, muteOnEntry: false, captions: true },
   });
 
 const userIds = z.array(uuid).max(INVITEES_PER_REQUEST_MAX);
