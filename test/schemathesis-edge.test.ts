@@ -58,7 +58,12 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
-/** Arguments every edge run shares: its own client address (rate limits), bounded examples. */
+/**
+ * Arguments every edge run shares: its own client address (rate limits), the seed. One
+ * worker: with two, Hypothesis (describing its strategies) calls ast.parse from two threads,
+ * which CPython 3.11 answers with "SystemError: AST constructor recursion depth mismatch"
+ * now and then — a failed run that is no fault of the API.
+ */
 const common = (token: string) => [
   '--header', `Authorization: Bearer ${token}`,
   '--header', `CF-Connecting-IP: 198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`,
@@ -72,7 +77,7 @@ describe('Schemathesis against the edge in workerd', () => {
       name: 'edge',
       st,
       schemaUrl: `${edge.url}/api/v1/openapi.json`,
-      args: [...common(host.accessToken), '--exclude-path', '/api/v1/auth/logout', '--workers', '2', '--max-examples', '25', '--max-time', String(seconds)],
+      args: [...common(host.accessToken), '--exclude-path', '/api/v1/auth/logout', '--workers', '1', '--max-examples', '25', '--max-time', String(seconds)],
       userIds: [host.user.id, guest.user.id],
       meetingIds,
       credentials: { login: host.user.username, password: host.password },

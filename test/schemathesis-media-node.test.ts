@@ -58,7 +58,8 @@ describe('Schemathesis against a media node', () => {
       args: [
         '--header', `Authorization: Bearer ${token}`,
         '--request-timeout', '30',
-        '--workers', '2',
+        // One worker: see the edge suite (a CPython 3.11 ast.parse race between worker threads).
+        '--workers', '1',
         '--max-examples', '25',
         '--max-time', String(seconds),
         ...seedArgs(),

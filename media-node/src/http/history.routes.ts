@@ -49,7 +49,7 @@ const transcriptQuery = z.object({
     .regex(TRANSCRIPT_CURSOR_PATTERN, 'must be the `next` value of the previous page')
     .transform((v) => ({ startMs: Number(v.slice(0, v.indexOf('_'))), id: v.slice(v.indexOf('_') + 1).toLowerCase() }))
     .optional()
-    .openapi({ type: 'string', description: '`next` of the previous page: captions after it' }),
+    .openapi({ type: 'string', pattern: TRANSCRIPT_CURSOR_PATTERN.source, description: '`next` of the previous page: captions after it' }),
   limit: queryInteger(1, 200, 100),
 });
 
