@@ -64,7 +64,9 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/meetings', joinRouter);
   app.route('/api/v1/ai', aiRouter);
 
-  app.openapi(openApiRoute, (c) => c.json(edgeOpenApiDocument(app), 200));
+  // Built on the first request, when every route is registered; the routes never change.
+  let document: object | undefined;
+  app.openapi(openApiRoute, (c) => c.json((document ??= edgeOpenApiDocument(app)), 200));
 
   app.notFound(() => {
     throw notFound('No such route.');

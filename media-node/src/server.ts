@@ -151,6 +151,7 @@ export class MediaNodeServer {
         log,
       });
       const app = createRouter();
+      let document: object | undefined;
       app.use('*', allowedMethods(() => app.routes));
       app
         .route(
@@ -178,7 +179,8 @@ export class MediaNodeServer {
             insights: mongo.db(),
           }),
         )
-        .openapi(openApiRoute, (c) => c.json(mediaNodeOpenApiDocument(app), 200));
+        // Built on the first request, when every route is registered.
+        .openapi(openApiRoute, (c) => c.json((document ??= mediaNodeOpenApiDocument(app)), 200));
       app.onError((error, c) => {
         log.error({ err: errorMessage(error), path: c.req.path }, 'request failed');
         return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);

@@ -26,6 +26,28 @@ function patternOf(schema: z.ZodType): string {
   return pattern;
 }
 
+/** What a server adds to its generated document besides the routes. */
+export interface DocumentExtras {
+  securitySchemes: Record<string, object>;
+  /** Shared responses, e.g. `MethodNotAllowed`. */
+  responses: Record<string, object>;
+}
+
+/**
+ * The last step of building a server's OpenAPI document: its security schemes and shared
+ * responses go into `components`, then the input rules into the request schemas
+ * (completeInputSchemas). In place; returns the same document.
+ */
+export function finishDocument<T extends object>(generated: T, extras: DocumentExtras): T {
+  const doc = generated as { components?: Record<string, Record<string, unknown> | undefined> };
+  doc.components = {
+    ...doc.components,
+    securitySchemes: { ...doc.components?.securitySchemes, ...extras.securitySchemes },
+    responses: { ...doc.components?.responses, ...extras.responses },
+  };
+  return completeInputSchemas(generated);
+}
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /**

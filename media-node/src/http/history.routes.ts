@@ -84,43 +84,42 @@ const insightsPageSchema = z
   })
   .openapi('InsightsPage');
 
-const historyCommon = {
-  tags: ['history'],
-  security: [{ bearer: [] }],
-  request: { params: meetingParams },
-};
+/** A history read: GET /api/v1/meetings/{id}/{what} with its query and page, answered to participants. */
+function historyRoute<Q extends z.ZodObject, P extends z.ZodType>(what: string, summary: string, description: string, query: Q, page: P) {
+  return createRoute({
+    tags: ['history'],
+    security: [{ bearer: [] }],
+    method: 'get',
+    path: `/api/v1/meetings/{id}/${what}`,
+    summary,
+    description,
+    request: { params: meetingParams, query },
+    responses: { 200: jsonResponse(page, 'One page'), ...errorResponses(400, 401, 403, 404) },
+  });
+}
 
-const chatRoute = createRoute({
-  ...historyCommon,
-  method: 'get',
-  path: '/api/v1/meetings/{id}/chat',
-  summary: 'Chat messages of a meeting, newest first (participants)',
-  description:
-    'Authorised by the edge\'s access token of a participant (404 for meetings the caller is not in, or declined) or a ' +
-    'join token for this meeting (403 for another meeting\'s).',
-  request: { ...historyCommon.request, query: chatQuery },
-  responses: { 200: jsonResponse(chatPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
-});
-
-const insightsRoute = createRoute({
-  ...historyCommon,
-  method: 'get',
-  path: '/api/v1/meetings/{id}/insights',
-  summary: 'Stored AI results of a meeting, newest first (participants)',
-  description: 'Authorised like the chat history.',
-  request: { ...historyCommon.request, query: insightsQuery },
-  responses: { 200: jsonResponse(insightsPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
-});
-
-const transcriptRoute = createRoute({
-  ...historyCommon,
-  method: 'get',
-  path: '/api/v1/meetings/{id}/transcript',
-  summary: 'Live captions of a meeting, in the order they were spoken (participants)',
-  description: 'Authorised like the chat history. Empty transcriptions (noise) are left out.',
-  request: { ...historyCommon.request, query: transcriptQuery },
-  responses: { 200: jsonResponse(transcriptPageSchema, 'One page'), ...errorResponses(400, 401, 403, 404) },
-});
+const chatRoute = historyRoute(
+  'chat',
+  'Chat messages of a meeting, newest first (participants)',
+  "Authorised by the edge's access token of a participant (404 for meetings the caller is not in, or declined) or a " +
+    "join token for this meeting (403 for another meeting's).",
+  chatQuery,
+  chatPageSchema,
+);
+const insightsRoute = historyRoute(
+  'insights',
+  'Stored AI results of a meeting, newest first (participants)',
+  'Authorised like the chat history.',
+  insightsQuery,
+  insightsPageSchema,
+);
+const transcriptRoute = historyRoute(
+  'transcript',
+  'Live captions of a meeting, in the order they were spoken (participants)',
+  'Authorised like the chat history. Empty transcriptions (noise) are left out.',
+  transcriptQuery,
+  transcriptPageSchema,
+);
 
 /**
  * History for clients that are not connected, authorised by `Authorization: Bearer
@@ -132,33 +131,33 @@ const transcriptRoute = createRoute({
  * Every read checks, in order: the meeting id (404 when not a UUID), the query (400), the caller.
  */
 export function historyRoutes(deps: HistoryAuthDeps & { chat: ChatStore; insights: Db }) {
+  /** Why the caller may not read this meeting's history, or undefined when they may. */
+  const refusal = async (authorization: string | undefined, meetingId: string) => {
+    const access = await authorizeHistory(deps, bearerToken(authorization), meetingId);
+    return access.ok ? undefined : { body: errorBody(access.code, access.message), status: access.status };
+  };
   return createRouter()
     .openapi(transcriptRoute, async (c) => {
-      const { id: meetingId } = c.req.valid('param');
-      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-      const page = await listTranscript(deps.insights, meetingId, c.req.valid('query'));
+      const { id } = c.req.valid('param');
+      const refused = await refusal(c.req.header('authorization'), id);
+      if (refused) return c.json(refused.body, refused.status);
+      const page = await listTranscript(deps.insights, id, c.req.valid('query'));
       return c.json({ items: page.items, next: page.next ? `${page.next.startMs}_${page.next.id}` : null }, 200);
     })
     .openapi(insightsRoute, async (c) => {
-      const { id: meetingId } = c.req.valid('param');
-      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
+      const { id } = c.req.valid('param');
+      const refused = await refusal(c.req.header('authorization'), id);
+      if (refused) return c.json(refused.body, refused.status);
       const { type, before, limit } = c.req.valid('query');
-      const items = await listInsights(deps.insights, meetingId, {
-        type,
-        limit,
-        before: before === undefined ? undefined : new Date(before),
-      });
+      const items = await listInsights(deps.insights, id, { type, limit, before: before === undefined ? undefined : new Date(before) });
       return c.json({ items } as z.infer<typeof insightsPageSchema>, 200);
     })
     .openapi(chatRoute, async (c) => {
-      const { id: meetingId } = c.req.valid('param');
-      const access = await authorizeHistory(deps, bearerToken(c.req.header('authorization')), meetingId);
-      if (!access.ok) return c.json(errorBody(access.code, access.message), access.status);
-      const query = c.req.valid('query');
+      const { id } = c.req.valid('param');
+      const refused = await refusal(c.req.header('authorization'), id);
+      if (refused) return c.json(refused.body, refused.status);
       try {
-        return c.json(await deps.chat.history(meetingId, query), 200);
+        return c.json(await deps.chat.history(id, c.req.valid('query')), 200);
       } catch (error) {
         if (error instanceof InvalidCursorError) return c.json(errorBody('validation_failed', error.message), 400);
         throw error;

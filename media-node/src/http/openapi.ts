@@ -1,5 +1,5 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import { completeInputSchemas, errorBodySchema, methodNotAllowedResponse } from '@huddle/protocol';
+import { errorBodySchema, finishDocument, methodNotAllowedResponse } from '@huddle/protocol';
 
 /** Body of the media node's error responses. */
 export const errorBody = (code: string, message: string, details?: unknown) => ({
@@ -55,18 +55,14 @@ and AI-result history of a meeting for clients that are not connected.
 - Not described here: the signaling WebSocket \`GET /ws?access_token={join token}\` (see the signaling protocol).
 `.trim();
 
-const documents = new WeakMap<object, object>();
-
-/** The media node's OpenAPI 3.1 document (built once per app): routes, input rules, bearer scheme, 405. */
+/**
+ * The media node's OpenAPI 3.1 document: routes, input rules, the bearer and LiveKit
+ * webhook schemes, the shared 405. Build it once every route is registered.
+ */
 export function mediaNodeOpenApiDocument(app: OpenAPIHono): object {
-  let document = documents.get(app);
-  if (!document) {
-    const generated = app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: { title: 'Huddle media node HTTP API', version: '1.0.0', description },
-    });
-    generated.components = {
-      ...generated.components,
+  return finishDocument(
+    app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Huddle media node HTTP API', version: '1.0.0', description } }),
+    {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         livekitWebhook: {
@@ -76,10 +72,7 @@ export function mediaNodeOpenApiDocument(app: OpenAPIHono): object {
           description: "LiveKit's webhook token: a JWT signed with the API secret, carrying the body's SHA-256",
         },
       },
-      responses: { ...generated.components?.responses, MethodNotAllowed: methodNotAllowedResponse() },
-    };
-    document = completeInputSchemas(generated);
-    documents.set(app, document);
-  }
-  return document;
+      responses: { MethodNotAllowed: methodNotAllowedResponse() },
+    },
+  );
 }
