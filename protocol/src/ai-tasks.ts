@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from './http-inputs.ts';
+import { text } from './text.ts';
 
 // AI tasks: what producers (the edge over Upstash REST, the media node over TCP) XADD to
 // the `ai:tasks` stream and what the AI worker pool reads with XREADGROUP.

@@ -10,6 +10,7 @@ export * from './json.ts';
 export * from './sfu.ts';
 export * from './captions.ts';
 export * from './http-methods.ts';
-export * from './http-inputs.ts';
+export * from './text.ts';
+export * from './query.ts';
 export * from './openapi-inputs.ts';
 export * from './http-errors.ts';

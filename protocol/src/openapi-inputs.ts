@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NUL_FREE_PATTERN } from './http-inputs.ts';
+import { NUL_FREE_PATTERN } from './text.ts';
 
 // The last step of generating an OpenAPI 3.1 document from zod route declarations
 // (@hono/zod-openapi → zod-to-openapi): rules the servers enforce on every input but that

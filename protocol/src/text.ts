@@ -1,11 +1,9 @@
 import { z } from 'zod';
 
-// zod schemas for HTTP inputs whose JSON Schema (and so the OpenAPI documents generated
-// from them) says exactly what they accept.
-//
-// Free text is bounded the way JSON Schema, PostgreSQL and people count characters:
-// Unicode code points. JavaScript's `.length` counts UTF-16 units — an emoji is 2 — so
-// zod's `.min()`/`.max()` would refuse text the documents promise to accept.
+// Free text at the HTTP boundary, bounded the way JSON Schema (and so the OpenAPI
+// documents), PostgreSQL and people count characters: Unicode code points. JavaScript's
+// `.length` counts UTF-16 units — an emoji is 2 — so zod's `.min()`/`.max()` would refuse
+// text the documents promise to accept.
 
 /** JSON Schema pattern of a string without U+0000 (PostgreSQL text and jsonb cannot hold it). */
 export const NUL_FREE_PATTERN = '^[^\\u0000]*$';
@@ -59,19 +57,4 @@ export function text({ min = 0, max, trim = false }: TextOptions) {
     maxLength: max,
     pattern: trim ? VISIBLE_TEXT_PATTERN : NUL_FREE_PATTERN,
   });
-}
-
-/**
- * A query-string integer in [min, max], `fallback` when absent: decimal digits only (no
- * sign, spaces, exponent or `0x`, which `Number()` would take), so that what the document
- * calls an integer is all that passes. Documented as `type: integer`.
- */
-export function queryInteger(min: number, max: number, fallback: number) {
-  return z
-    .string()
-    .regex(/^[0-9]{1,9}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .default(fallback)
-    .meta({ type: 'integer', pattern: undefined, minimum: min, maximum: max, default: fallback });
 }
