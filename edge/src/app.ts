@@ -66,7 +66,10 @@ export function createApp(options: AppOptions = {}) {
 
   // Built on the first request, when every route is registered; the routes never change.
   let document: object | undefined;
-  app.openapi(openApiRoute, (c) => c.json((document ??= edgeOpenApiDocument(app)), 200));
+  app.openapi(openApiRoute, (c) => {
+    document ??= edgeOpenApiDocument(app);
+    return c.json(document, 200);
+  });
 
   app.notFound(() => {
     throw notFound('No such route.');

@@ -180,7 +180,10 @@ export class MediaNodeServer {
           }),
         )
         // Built on the first request, when every route is registered.
-        .openapi(openApiRoute, (c) => c.json((document ??= mediaNodeOpenApiDocument(app)), 200));
+        .openapi(openApiRoute, (c) => {
+          document ??= mediaNodeOpenApiDocument(app);
+          return c.json(document, 200);
+        });
       app.onError((error, c) => {
         log.error({ err: errorMessage(error), path: c.req.path }, 'request failed');
         return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);
