@@ -69,8 +69,6 @@ export function runSchemathesis(run: SchemathesisRun): Promise<SchemathesisResul
       '--no-color',
       '--generation-database',
       'none',
-      '--output-truncate',
-      'false',
       ...run.args,
     ],
     {
