@@ -56,6 +56,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  * - a string with a `format` zod checks by pattern (uuid, email, date-time) gets zod's pattern;
  * - any other input string without a pattern, enum or const gets one refusing U+0000 (the
  *   servers refuse NUL in every input string), and so do the keys of free-form objects;
+ * - an input integer without a bound gets the safe-integer bound zod's `.int()` checks;
  * - `\d` in every pattern of the document becomes `[0-9]`: JavaScript's `\d` is ASCII, the
  *   `\d` of Python and Rust engines (fuzzers, validators) also matches other scripts' digits.
  * Response schemas are left as generated. Returns the same document.
@@ -76,6 +77,7 @@ export function completeInputSchemas<T extends object>(document: T): T {
       return;
     }
     completeString(node);
+    completeInteger(node);
     completeFreeFormObject(node);
     for (const key of ['items', 'additionalProperties', 'propertyNames', 'if', 'then', 'else']) visit(node[key]);
     for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) {
@@ -113,6 +115,14 @@ function completeString(node: SchemaNode): void {
     return;
   }
   node['pattern'] = NUL_FREE_PATTERN;
+}
+
+// zod's .int() takes safe integers only (|n| ≤ 2^53 - 1); JSON Schema's integer has no bound.
+function completeInteger(node: SchemaNode): void {
+  const type = node['type'];
+  if (!(type === 'integer' || (Array.isArray(type) && type.includes('integer')))) return;
+  if (node['minimum'] === undefined && node['exclusiveMinimum'] === undefined) node['minimum'] = Number.MIN_SAFE_INTEGER;
+  if (node['maximum'] === undefined && node['exclusiveMaximum'] === undefined) node['maximum'] = Number.MAX_SAFE_INTEGER;
 }
 
 function completeFreeFormObject(node: SchemaNode): void {

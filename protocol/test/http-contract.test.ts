@@ -96,6 +96,7 @@ describe('completeInputSchemas', () => {
             email: { type: 'string', format: 'email' },
             labels: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
             secret: { type: 'string', not: { pattern: '^x$' } },
+            count: { type: 'integer', minimum: 0 },
           },
         },
         Output: { type: 'object', properties: { name: { type: 'string' } } },
@@ -103,7 +104,7 @@ describe('completeInputSchemas', () => {
     },
   });
 
-  it('adds zod\'s format patterns and the NUL rule to inputs only, and reads \\d as ASCII digits', () => {
+  it('adds zod\'s format patterns, the NUL rule and safe-integer bounds to inputs only, and reads \\d as ASCII digits', () => {
     const completed = completeInputSchemas(document());
     const input = completed.components.schemas.Input.properties;
     expect(completed.paths['/things/{id}'].post.parameters[0]?.schema).toMatchObject({ pattern: expect.stringContaining('[1-8]') });
@@ -115,6 +116,7 @@ describe('completeInputSchemas', () => {
     expect(email.test('ada@localhost')).toBe(false);
     expect(input.labels).toMatchObject({ propertyNames: { pattern: NUL_FREE_PATTERN }, additionalProperties: { pattern: NUL_FREE_PATTERN } });
     expect(input.secret).toMatchObject({ pattern: NUL_FREE_PATTERN, not: { pattern: '^x$' } });
+    expect(input.count).toEqual({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
     expect(completed.components.schemas.Output.properties.name).not.toHaveProperty('pattern');
   });
 
