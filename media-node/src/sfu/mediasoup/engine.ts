@@ -82,6 +82,17 @@ export class MediasoupEngine implements SfuEngine {
     return (this.#workers?.slots ?? []).map((s) => (s.worker && !s.worker.closed ? s.worker.pid : undefined));
   }
 
+  /**
+   * CPU time a worker has used since it started (user + system, getResourceUsage), ms.
+   * @throws Error when the slot has no live worker.
+   */
+  async workerCpuMs(slot = 0): Promise<number> {
+    const worker = this.#workers?.slots[slot]?.worker;
+    if (!worker) throw new Error(`no live worker in slot ${slot}`);
+    const usage = await worker.getResourceUsage();
+    return usage.ru_utime + usage.ru_stime;
+  }
+
   /** Worker CPU over the last sampling interval, % of one core, by slot. */
   workerCpuPercents(): number[] {
     return (this.#workers?.slots ?? []).map((s) => s.cpuPercent);

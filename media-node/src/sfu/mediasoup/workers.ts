@@ -1,6 +1,8 @@
 import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createWorker, workerBin as defaultWorkerBin, type types } from 'mediasoup';
+import { createWorker, type types } from 'mediasoup';
 import { errorMessage } from '../../signaling/types.ts';
 import type { MediasoupConfig } from './config.ts';
 import type { WorkerLoad } from './placement.ts';
@@ -79,7 +81,7 @@ export class WorkerSet {
    * @throws Error when the worker binary is missing or no worker starts at all.
    */
   static async create(config: MediasoupConfig, log: Logger, events: WorkerSetEvents): Promise<WorkerSet> {
-    const workerBin = config.workerBin ?? defaultWorkerBin;
+    const workerBin = config.workerBin ?? installedWorkerBin();
     try {
       accessSync(workerBin, constants.X_OK);
     } catch {
@@ -266,4 +268,14 @@ export class WorkerSet {
       slot.sampled.clear();
     }
   }
+}
+
+/**
+ * Where mediasoup's own install puts the worker (its prebuilt download or its build).
+ * Not mediasoup's `workerBin` export: that one also reads MEDIASOUP_WORKER_BIN from the
+ * process environment, and the engine reads its settings from its context only.
+ */
+function installedWorkerBin(): string {
+  const entry = createRequire(import.meta.url).resolve('mediasoup');
+  return join(entry, '..', '..', '..', 'worker', 'out', 'Release', 'mediasoup-worker');
 }
