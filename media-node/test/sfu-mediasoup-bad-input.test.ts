@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediasoupEngine } from '../src/sfu/mediasoup/engine.ts';
 import type { MediaNodeServer } from '../src/server.ts';
-import { opusParameters, producePlain, RtpSocket, receivePlain, startMediasoupNode, workerSuiteRuns } from './sfu-mediasoup-helpers.ts';
+import { opusParameters, producePlain, receivePlain, rtpSocketPool, startMediasoupNode, workerSuiteRuns } from './sfu-mediasoup-helpers.ts';
 import { createSuite, eventually, mintJoinToken, TestClient } from './signaling-helpers.ts';
 
 const runs = workerSuiteRuns('sfu-mediasoup-bad-input');
@@ -13,7 +13,7 @@ describe.runIf(runs)('bad SFU input (mediasoup)', () => {
   let node: MediaNodeServer;
   let engine: MediasoupEngine;
   let strictNode: MediaNodeServer;
-  const sockets: RtpSocket[] = [];
+  const sockets = rtpSocketPool();
 
   beforeAll(async () => {
     ({ node, engine } = await startMediasoupNode(suite));
@@ -21,7 +21,7 @@ describe.runIf(runs)('bad SFU input (mediasoup)', () => {
     ({ node: strictNode } = await startMediasoupNode(suite, { MEDIASOUP_ALLOW_PLAIN_TRANSPORTS: 'false' }));
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    sockets.closeAll();
     await suite.teardown();
   });
 
@@ -35,8 +35,7 @@ describe.runIf(runs)('bad SFU input (mediasoup)', () => {
     const stranger = await join(other.meetingId, other.userIds[0]!, 'host');
 
     // Real objects to point at: Alice's microphone and Bob's consumer of it; a producer in another meeting.
-    const receiver = await RtpSocket.open();
-    sockets.push(receiver);
+    const receiver = await sockets.open();
     const aliceMic = await producePlain(alice, { source: 'mic', ssrc: 7001 });
     const bobRecv = await receivePlain(bob, receiver);
     const bobConsumer = await bob.waitFor((f) => f.method === 'sfu.newConsumer');

@@ -73,7 +73,8 @@ export class RtpSocket {
   readonly received = new Map<number, number>();
   /** Payload types seen per SSRC. */
   readonly payloadTypes = new Map<number, number>();
-  #sequence = 0;
+  /** Next sequence number per SSRC (each stream counts on its own). */
+  readonly #sequences = new Map<number, number>();
   #audioTimestamp = 0;
 
   private constructor(socket: Socket) {
@@ -123,7 +124,9 @@ export class RtpSocket {
       header[17] = 0x80 | (packet.audioLevel! & 0x7f); // voice activity + level
     }
     header[1] = packet.payloadType & 0x7f;
-    header.writeUInt16BE(this.#sequence++ & 0xffff, 2);
+    const sequence = this.#sequences.get(packet.ssrc) ?? 0;
+    this.#sequences.set(packet.ssrc, sequence + 1);
+    header.writeUInt16BE(sequence & 0xffff, 2);
     header.writeUInt32BE(packet.timestamp >>> 0, 4);
     header.writeUInt32BE(packet.ssrc >>> 0, 8);
     this.socket.send(Buffer.concat([header, packet.payload]), to.port, to.ip);
@@ -142,9 +145,36 @@ export class RtpSocket {
     }
   }
 
+  /**
+   * Sends one VP8 frame in one packet (payload descriptor with the start bit, frame
+   * tag with the key-frame bit), payload type 101.
+   */
+  sendVp8Frame(to: { ip: string; port: number }, ssrc: number, timestamp: number, keyFrame: boolean): void {
+    const payload = new Uint8Array(200).fill(0x33);
+    payload[0] = 0x10;
+    payload[1] = keyFrame ? 0x10 : 0x11;
+    if (keyFrame) payload.set([0x00, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01], 2);
+    this.send(to, { ssrc, payloadType: 101, timestamp, payload });
+  }
+
   close(): void {
     this.socket.close();
   }
+}
+
+/** The RTP sockets a suite opens, closed together at its end. */
+export function rtpSocketPool(): { open(): Promise<RtpSocket>; closeAll(): void } {
+  const sockets: RtpSocket[] = [];
+  return {
+    async open() {
+      const socket = await RtpSocket.open();
+      sockets.push(socket);
+      return socket;
+    },
+    closeAll() {
+      for (const socket of sockets.splice(0)) socket.close();
+    },
+  };
 }
 
 /** Creates a plain send transport through signaling and produces on it. */

@@ -6,7 +6,7 @@ import {
   audioFlows,
   consumerSsrc,
   producePlain,
-  RtpSocket,
+  rtpSocketPool,
   receivePlain,
   resumeAll,
   startMediasoupNode,
@@ -18,32 +18,47 @@ const runs = workerSuiteRuns('sfu-mediasoup-workers');
 
 describe.runIf(runs)('mediasoup workers', () => {
   const suite = createSuite();
-  const sockets: RtpSocket[] = [];
+  const sockets = rtpSocketPool();
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    sockets.closeAll();
     await suite.teardown();
   });
-  async function socket(): Promise<RtpSocket> {
-    const s = await RtpSocket.open();
-    sockets.push(s);
-    return s;
-  }
+
+  let twoWorkers: Awaited<ReturnType<typeof startMediasoupNode>> | undefined;
+  const twoWorkerNode = async () => {
+    twoWorkers ??= await startMediasoupNode(suite, { MEDIASOUP_WORKERS: '2', MEDIASOUP_ROUTER_CONSUMERS_MAX: '1' });
+    return twoWorkers;
+  };
+
+  it('places each new meeting on the least-loaded worker', async () => {
+    const { node, engine } = await twoWorkerNode();
+    const first = await suite.seedMeeting(['host']);
+    const second = await suite.seedMeeting(['host']);
+    const a = await TestClient.join(node, await mintJoinToken({ userId: first.userIds[0]!, meetingId: first.meetingId, role: 'host' }));
+    expect(engine.workerTallies().map((t) => t.routers)).toEqual([1, 0]);
+    // Worker 0 now carries a router (and the meeting's observers); the next meeting goes to worker 1.
+    const b = await TestClient.join(node, await mintJoinToken({ userId: second.userIds[0]!, meetingId: second.meetingId, role: 'host' }));
+    expect(engine.workerTallies().map((t) => t.routers)).toEqual([1, 1]);
+    a.client.close();
+    b.client.close();
+    await eventually(() => engine.counts().rooms === 0);
+  });
 
   it('(e) spreads a meeting over two workers once its router passes the consumer threshold, and still delivers', async () => {
-    const { node, engine } = await startMediasoupNode(suite, { MEDIASOUP_WORKERS: '2', MEDIASOUP_ROUTER_CONSUMERS_MAX: '1' });
+    const { node, engine } = await twoWorkerNode();
     const m = await suite.seedMeeting(['host', 'attendee', 'attendee']);
     const [speaker, first, second] = await Promise.all(
       m.userIds.map(async (userId, i) => (await TestClient.join(node, await mintJoinToken({ userId, meetingId: m.meetingId, role: i === 0 ? 'host' : 'attendee' }))).client),
     );
-    const sender = await socket();
+    const sender = await sockets.open();
     const mic = await producePlain(speaker!, { source: 'mic', ssrc: 6001 });
     // The first listener fills the meeting's router (threshold 1 consumer) …
-    const firstSocket = await socket();
+    const firstSocket = await sockets.open();
     await receivePlain(first!, firstSocket);
     await first!.waitFor((f) => f.method === 'sfu.newConsumer');
     expect(engine.workerTallies().filter((t) => t.routers > 0)).toHaveLength(1);
     // … so the second is placed on a router of the other worker, fed through a pipe.
-    const secondSocket = await socket();
+    const secondSocket = await sockets.open();
     await receivePlain(second!, secondSocket);
     const announced = await second!.waitFor((f) => f.method === 'sfu.newConsumer');
     const tallies = engine.workerTallies();
@@ -67,8 +82,8 @@ describe.runIf(runs)('mediasoup workers', () => {
     const [alice, bob] = await Promise.all(
       m.userIds.map(async (userId, i) => (await TestClient.join(node, await mintJoinToken({ userId, meetingId: m.meetingId, role: i === 0 ? 'host' : 'attendee' }))).client),
     );
-    const sender = await socket();
-    const receiver = await socket();
+    const sender = await sockets.open();
+    const receiver = await sockets.open();
     const mic = await producePlain(alice!, { source: 'mic', ssrc: 8001 });
     await receivePlain(bob!, receiver);
     await bob!.waitFor((f) => f.method === 'sfu.newConsumer');
@@ -93,8 +108,8 @@ describe.runIf(runs)('mediasoup workers', () => {
 
     // Rebuild as a client does after sfu.restart: capabilities, transports, produce again.
     const consumersBefore = bob!.notifications('sfu.newConsumer').length;
-    const sender2 = await socket();
-    const receiver2 = await socket();
+    const sender2 = await sockets.open();
+    const receiver2 = await sockets.open();
     const mic2 = await producePlain(alice!, { source: 'mic', ssrc: 8002 });
     await receivePlain(bob!, receiver2);
     await eventually(() => bob!.notifications('sfu.newConsumer').length > consumersBefore);

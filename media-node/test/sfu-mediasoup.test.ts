@@ -8,7 +8,7 @@ import {
   audioFlows,
   consumerSsrc,
   producePlain,
-  RtpSocket,
+  rtpSocketPool,
   receivePlain,
   resumeAll,
   startMediasoupNode,
@@ -20,7 +20,7 @@ const runs = workerSuiteRuns('sfu-mediasoup');
 
 describe.runIf(runs)('mediasoup engine through signaling', () => {
   const suite = createSuite();
-  const sockets: RtpSocket[] = [];
+  const sockets = rtpSocketPool();
   const opened: TestClient[] = [];
   let node: MediaNodeServer;
   let engine: MediasoupEngine;
@@ -29,15 +29,10 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
     ({ node, engine } = await startMediasoupNode(suite));
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    sockets.closeAll();
     await suite.teardown();
   });
 
-  async function socket(): Promise<RtpSocket> {
-    const s = await RtpSocket.open();
-    sockets.push(s);
-    return s;
-  }
 
   async function meeting(roles: ('host' | 'cohost' | 'attendee')[]) {
     const m = await suite.seedMeeting(roles);
@@ -60,8 +55,8 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
     const [alice, bob] = clients as [TestClient, TestClient];
     expect(joined[0]!.data.media).toEqual({ backend: 'mediasoup', available: true });
 
-    const sender = await socket();
-    const receiver = await socket();
+    const sender = await sockets.open();
+    const receiver = await sockets.open();
     const mic = await producePlain(alice, { source: 'mic', ssrc: 1111 });
     // The participant's media state follows its producer.
     const updated = await bob.waitFor((f) => f.method === 'participant.updated' && f.data.participant.userId === userIds[0]);
@@ -105,13 +100,13 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
     const m = await suite.seedMeeting(['host', 'attendee', 'attendee']);
     const host = await join(m.meetingId, m.userIds[0]!, 'host');
     const early = await join(m.meetingId, m.userIds[1]!, 'attendee');
-    await receivePlain(early, await socket());
+    await receivePlain(early, await sockets.open());
     const mic = await producePlain(host, { source: 'mic', ssrc: 2001 });
     const camera = await producePlain(host, { source: 'camera', ssrc: 2002 });
     await eventually(() => early.notifications('sfu.newConsumer').length === 2);
 
     const late = await join(m.meetingId, m.userIds[2]!, 'attendee');
-    await receivePlain(late, await socket());
+    await receivePlain(late, await sockets.open());
     await eventually(() => late.notifications('sfu.newConsumer').length === 2);
     const seen = late.notifications('sfu.newConsumer').map((n) => [n.data.producerId, n.data.source, n.data.kind, n.data.userId]);
     expect(seen).toEqual(
@@ -132,8 +127,8 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
   it('(c) host.mute pauses the microphone on the server: its owner is told, consumers see it paused, packets stop', async () => {
     const { userIds, clients } = await meeting(['host', 'attendee']);
     const [host, guest] = clients as [TestClient, TestClient];
-    const sender = await socket();
-    const receiver = await socket();
+    const sender = await sockets.open();
+    const receiver = await sockets.open();
     const mic = await producePlain(guest, { source: 'mic', ssrc: 3001 });
     await receivePlain(host, receiver);
     const announced = await host.waitFor((f) => f.method === 'sfu.newConsumer');
@@ -162,6 +157,49 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
     await audioFlows(sender, mic, 3001, receiver);
   });
 
+  it('simulcast: a consumer forwards the layer the receiver prefers (sfu.setPreferredLayers), and says so', async () => {
+    const { clients } = await meeting(['host', 'attendee']);
+    const [sender, viewer] = clients as [TestClient, TestClient];
+    const created = await sender.request('sfu.createTransport', { direction: 'send', type: 'plain', comedia: true });
+    const to = { ip: created.data.ip as string, port: created.data.port as number };
+    const ssrcs = [9101, 9102, 9103]; // low, medium, high
+    const produced = await sender.request('sfu.produce', {
+      transportId: created.data.transportId,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90_000 }], encodings: ssrcs.map((ssrc) => ({ ssrc })) },
+    });
+    expect(produced).toMatchObject({ ok: true });
+    const receiver = await sockets.open();
+    await receivePlain(viewer, receiver);
+    const announced = await viewer.waitFor((f) => f.method === 'sfu.newConsumer');
+    expect(announced.data).toMatchObject({ type: 'simulcast', kind: 'video', source: 'camera' });
+    await resumeAll(viewer);
+
+    const source = await sockets.open();
+    let frame = 0;
+    const sendFrames = async (count: number) => {
+      for (let i = 0; i < count; i++, frame++) {
+        for (const ssrc of ssrcs) source.sendVp8Frame(to, ssrc, frame * 3000, frame % 10 === 0);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const layers = (spatialLayer: number) =>
+      viewer.notifications('sfu.consumerLayersChanged').some((n) => n.data.consumerId === announced.data.consumerId && n.data.layers?.spatialLayer === spatialLayer);
+    // Without a bandwidth limit the consumer settles on the highest layer …
+    await eventually(async () => {
+      await sendFrames(20);
+      return layers(2);
+    }, 15_000);
+    expect(receiver.received.get(consumerSsrc(announced))).toBeGreaterThan(0);
+    // … and moves to the lowest when the receiver asks for it (a small tile).
+    expect(await viewer.request('sfu.setPreferredLayers', { consumerId: announced.data.consumerId, spatialLayer: 0 })).toMatchObject({ ok: true });
+    await eventually(async () => {
+      await sendFrames(20);
+      return layers(0);
+    }, 15_000);
+  });
+
   it('(d) leave, remove and endForAll leave no transports, producers or consumers behind', async () => {
     // Earlier tests' rooms close once their sockets go: start from an idle engine.
     for (const client of opened.splice(0)) client.close();
@@ -171,7 +209,7 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
     const { meetingId, userIds, clients } = await meeting(['host', 'attendee', 'attendee']);
     const [host, leaver, removed] = clients as [TestClient, TestClient, TestClient];
     for (const [i, client] of clients.entries()) {
-      await receivePlain(client, await socket());
+      await receivePlain(client, await sockets.open());
       await producePlain(client, { source: 'mic', ssrc: 4000 + i });
     }
     // Three participants: 2 transports each, one microphone each, each consuming the other two.
@@ -197,8 +235,8 @@ describe.runIf(runs)('mediasoup engine through signaling', () => {
 
   it('reports its workers and objects on /metrics', async () => {
     const { clients } = await meeting(['host', 'attendee']);
-    const sender = await socket();
-    const receiver = await socket();
+    const sender = await sockets.open();
+    const receiver = await sockets.open();
     const mic = await producePlain(clients[0]!, { source: 'mic', ssrc: 5001 });
     await receivePlain(clients[1]!, receiver);
     await clients[1]!.waitFor((f) => f.method === 'sfu.newConsumer');

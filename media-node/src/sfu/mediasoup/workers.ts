@@ -128,7 +128,7 @@ export class WorkerSet {
     }
     let webRtcServer: types.WebRtcServer;
     try {
-      const port = c.portBase === 0 ? {} : { port: c.portBase + slot.slot };
+      const port = c.portBase === 0 ? { portRange: { min: c.rtcMinPort, max: c.rtcMaxPort } } : { port: c.portBase + slot.slot };
       const listen = { ip: c.listenIp, ...(c.announcedAddress ? { announcedAddress: c.announcedAddress } : {}), ...port };
       webRtcServer = await worker.createWebRtcServer({
         listenInfos: [
