@@ -14,9 +14,12 @@ import { oggOpusPackets, producePlain, RtpSocket, startMediasoupNode, workerSuit
 import { createSuite, eventually, mintJoinToken, TestClient } from './signaling-helpers.ts';
 
 function toolsMissing(): string | undefined {
-  for (const tool of ['espeak-ng', 'ffmpeg']) {
+  for (const [tool, flag] of [
+    ['espeak-ng', '--version'],
+    ['ffmpeg', '-version'],
+  ] as const) {
     try {
-      execFileSync(tool, ['--version'], { stdio: 'ignore' });
+      execFileSync(tool, [flag], { stdio: 'ignore' });
     } catch {
       return `${tool} is not installed`;
     }

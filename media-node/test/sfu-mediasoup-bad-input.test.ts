@@ -82,7 +82,7 @@ describe.runIf(runs)('bad SFU input (mediasoup)', () => {
       [bob, 'sfu.connectTransport', { transportId: bobRecv.transportId, ip: '127.0.0.1', port: 9 }, 'conflict'],
       [alice, 'sfu.restartIce', { transportId: aliceMic.transportId }, 'bad_request'],
       // A device description the SFU cannot use.
-      [bob, 'sfu.createTransport', { direction: 'recv', rtpCapabilities: { codecs: [{ kind: 'audio', mimeType: 'video/VP8', clockRate: 90000 }] } }, 'bad_request'],
+      [bob, 'sfu.createTransport', { direction: 'recv', rtpCapabilities: { codecs: [{ kind: 'video', mimeType: 'video/rtx', clockRate: 90000, parameters: { apt: 'x' } }] } }, 'bad_request'],
       // Shapes the protocol refuses.
       [alice, 'sfu.createTransport', { direction: 'recv' }, 'bad_request'],
       [alice, 'sfu.produce', { transportId: webrtcId, kind: 'audio', rtpParameters: { codecs: [] }, source: 'mic' }, 'bad_request'],

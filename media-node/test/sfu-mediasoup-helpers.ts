@@ -157,6 +157,24 @@ export class RtpSocket {
     this.send(to, { ssrc, payloadType: 101, timestamp, payload });
   }
 
+  /**
+   * Sends an RTCP sender report (RFC 3550 §6.4.1) for `ssrc`: wall clock now as NTP time
+   * against `rtpTimestamp`. mediasoup needs them to line simulcast layers up in time
+   * before it switches a consumer between them.
+   */
+  sendSenderReport(to: { ip: string; port: number }, ssrc: number, rtpTimestamp: number): void {
+    const sr = Buffer.alloc(28);
+    sr[0] = 0x80;
+    sr[1] = 200;
+    sr.writeUInt16BE(6, 2);
+    sr.writeUInt32BE(ssrc >>> 0, 4);
+    const ms = Date.now() + 2_208_988_800_000; // NTP epoch is 1900
+    sr.writeUInt32BE(Math.floor(ms / 1000) >>> 0, 8);
+    sr.writeUInt32BE(Math.floor(((ms % 1000) / 1000) * 2 ** 32) >>> 0, 12);
+    sr.writeUInt32BE(rtpTimestamp >>> 0, 16);
+    this.socket.send(sr, to.port, to.ip);
+  }
+
   close(): void {
     this.socket.close();
   }

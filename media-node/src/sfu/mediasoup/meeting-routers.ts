@@ -103,11 +103,6 @@ export class MeetingRouters {
     return this.main.router.rtpCapabilities;
   }
 
-  /** Routers on a worker slot (a dead worker's routers are already closed). */
-  onSlot(slot: number): boolean {
-    return this.routers.some((r) => r.slot === slot);
-  }
-
   /**
    * The router a new participant's transports go on (see `chooseRouter`): an existing
    * one below the consumer threshold, or a new one on another worker.

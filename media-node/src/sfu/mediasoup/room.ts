@@ -101,11 +101,6 @@ export class MediasoupRoom implements SfuRoom, RequestRoom {
     return { backend: 'mediasoup', available: !this.#closed && this.#workers.live().length > 0 };
   }
 
-  /** The meeting's routers now (they are replaced after a worker death). */
-  get routers(): MeetingRouters {
-    return this.#routers;
-  }
-
   async join(participant: SfuParticipant): Promise<void> {
     if (this.#closed) return;
     this.#peers.get(participant.userId)?.close();
