@@ -27,7 +27,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SfuRequest, SignalingNotification } from '../../protocol/src/index.ts';
 import type { SfuRoomEvents } from '../../media-node/src/sfu/engine.ts';
-import { createMediasoupEngine, type MediasoupEngine } from '../../media-node/src/sfu/mediasoup/index.ts';
+import type { MediasoupEngine } from '../../media-node/src/sfu/mediasoup/engine.ts';
+import { createMediasoupEngine } from '../../media-node/src/sfu/mediasoup/index.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,21 +1,20 @@
-import { setLogEventListeners } from 'mediasoup';
 import type { SfuEngine } from '../engine.ts';
 import type { SfuEngineContext } from '../index.ts';
 import { loadMediasoupConfig } from './config.ts';
-import { MediasoupEngine } from './engine.ts';
-
-export { MediasoupEngine } from './engine.ts';
+import { resolveWorkerBin } from './worker-bin.ts';
 
 /**
  * Starts the mediasoup engine from the MEDIASOUP_* variables of `context.env`: one
  * worker per slot (MEDIASOUP_WORKERS), each with its WebRtcServer; metrics on the
  * node's registry. The worker binary is MEDIASOUP_WORKER_BIN, else the one mediasoup's
- * own install provides.
+ * own install provides; it is checked before mediasoup is loaded.
  * @throws Error (one line, logged by the caller) on bad settings, a missing worker
  *   binary, or when no worker starts.
  */
 export async function createMediasoupEngine(context: SfuEngineContext): Promise<SfuEngine> {
   const config = loadMediasoupConfig(context.env);
+  const workerBin = resolveWorkerBin(config.workerBin);
+  const [{ setLogEventListeners }, { MediasoupEngine }] = await Promise.all([import('mediasoup'), import('./engine.ts')]);
   const log = context.log.child({ sfu: 'mediasoup' });
   // mediasoup's own log lines (its Node side and, at MEDIASOUP_LOG_LEVEL, its workers)
   // into the node's logger. The listeners are mediasoup's process-wide setting: with
@@ -24,5 +23,5 @@ export async function createMediasoupEngine(context: SfuEngineContext): Promise<
     onwarn: (namespace, line) => log.warn({ namespace }, line),
     onerror: (namespace, line, error) => log.error({ namespace, err: error?.message }, line),
   });
-  return MediasoupEngine.create(config, log, context.metricsRegistry);
+  return MediasoupEngine.create({ ...config, workerBin }, log, context.metricsRegistry);
 }

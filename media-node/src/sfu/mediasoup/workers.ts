@@ -1,11 +1,9 @@
-import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createWorker, type types } from 'mediasoup';
 import { errorMessage } from '../../signaling/types.ts';
 import type { MediasoupConfig } from './config.ts';
 import type { WorkerLoad } from './placement.ts';
+import { resolveWorkerBin } from './worker-bin.ts';
 
 /** Counts of what one worker holds, kept from mediasoup's observer events. */
 export interface WorkerTally {
@@ -81,12 +79,7 @@ export class WorkerSet {
    * @throws Error when the worker binary is missing or no worker starts at all.
    */
   static async create(config: MediasoupConfig, log: Logger, events: WorkerSetEvents): Promise<WorkerSet> {
-    const workerBin = config.workerBin ?? installedWorkerBin();
-    try {
-      accessSync(workerBin, constants.X_OK);
-    } catch {
-      throw new Error(`no executable mediasoup worker at ${workerBin} (set MEDIASOUP_WORKER_BIN)`);
-    }
+    const workerBin = resolveWorkerBin(config.workerBin);
     const set = new WorkerSet(config, log, events, workerBin);
     const started = await Promise.allSettled(set.slots.map((slot) => set.#start(slot)));
     const failures = started.flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
@@ -268,14 +261,4 @@ export class WorkerSet {
       slot.sampled.clear();
     }
   }
-}
-
-/**
- * Where mediasoup's own install puts the worker (its prebuilt download or its build).
- * Not mediasoup's `workerBin` export: that one also reads MEDIASOUP_WORKER_BIN from the
- * process environment, and the engine reads its settings from its context only.
- */
-function installedWorkerBin(): string {
-  const entry = createRequire(import.meta.url).resolve('mediasoup');
-  return join(entry, '..', '..', '..', 'worker', 'out', 'Release', 'mediasoup-worker');
 }
