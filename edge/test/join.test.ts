@@ -234,6 +234,25 @@ describe('POST /api/v1/meetings/{id}/join: placement', () => {
     expect(await stickyNode(meetingId)).toBeNull();
   });
 
+  it("answers 503 (with Retry-After) while the meeting's node has no SFU, without moving or creating an assignment", async () => {
+    const meetingId = await newMeeting();
+    await registry.register(nodeId('down'), { backend: 'livekit', sfuAvailable: false, livekitUrl: 'wss://lk.media.test' });
+    const none = await join(meetingId, host);
+    expect(none.headers.get('retry-after')).toMatch(/^\d+$/);
+    await expectError(none, 503, 'no_media_node');
+    expect(await stickyNode(meetingId)).toBeNull();
+
+    const lk = await registry.register(nodeId('lk'), { backend: 'livekit', livekitUrl: 'wss://lk.media.test' });
+    expect(await joinOk(meetingId, host)).toMatchObject({ backend: 'livekit', url: lk.url, livekitUrl: 'wss://lk.media.test' });
+    // Its SFU goes down: the meeting stays assigned there and joins wait, even with another node free.
+    await registry.register(lk.nodeId, { backend: 'livekit', sfuAvailable: false, livekitUrl: 'wss://lk.media.test' });
+    await registry.register(nodeId('other'));
+    const down = await join(meetingId, host);
+    expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    await expectError(down, 503, 'no_media_node');
+    expect(await stickyNode(meetingId)).toBe(lk.nodeId);
+  });
+
   it('ignores malformed registry entries', async () => {
     await redis.multi().set(registry.entryKey('junk'), '{"nodeId":"junk","url":"http://x"}', 'EX', 30).sadd(registry.indexKey, 'junk').exec();
     const good = await registry.register(nodeId('good'), { connections: 99 });
@@ -315,9 +334,9 @@ describe('OpenAPI', () => {
       paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
     };
     const joinOp = doc.paths['/api/v1/meetings/{id}/join']?.post;
-    expect(Object.keys(joinOp?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '503']);
+    expect(Object.keys(joinOp?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '503']);
     const aiOp = doc.paths['/api/v1/ai/tasks']?.post;
-    expect(Object.keys(aiOp?.responses ?? {}).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '503']);
+    expect(Object.keys(aiOp?.responses ?? {}).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '429', '503']);
     expect(JSON.stringify(aiOp?.requestBody)).toContain('speech_activity');
   });
 });

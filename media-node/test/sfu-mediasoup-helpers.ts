@@ -4,6 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { sfuResponseSchemas } from '@huddle/protocol';
+import { loadCaptionsConfig } from '../src/captions/config.ts';
 import type { MediaNodeConfig } from '../src/config.ts';
 import type { MediasoupEngine } from '../src/sfu/mediasoup/engine.ts';
 import type { MediaNodeServer } from '../src/server.ts';
@@ -28,10 +29,16 @@ export function workerSuiteRuns(suiteName: string): boolean {
   return reason === undefined;
 }
 
-/** Starts a node with the mediasoup engine: plain transports allowed, ports chosen by the OS. */
+/**
+ * Starts a node with the mediasoup engine: plain transports allowed, ports chosen by the
+ * OS. Live captions are off, so that what the SFU holds is only what a test made (the
+ * captions audio tap adds a transport and a consumer per microphone; its own suite
+ * drives the tap directly).
+ */
 export async function startMediasoupNode(suite: Suite, env: Record<string, string> = {}): Promise<{ node: MediaNodeServer; engine: MediasoupEngine }> {
   const overrides: Partial<MediaNodeConfig> = {
     sfuEngine: 'mediasoup',
+    captions: loadCaptionsConfig({ CAPTIONS_ENABLED: 'false' }),
     env: {
       ...suite.env,
       MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN ?? '',

@@ -27,8 +27,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SfuRequest, SignalingNotification } from '../../protocol/src/index.ts';
 import type { SfuRoomEvents } from '../../media-node/src/sfu/engine.ts';
-import type { MediasoupEngine } from '../../media-node/src/sfu/mediasoup/engine.ts';
-import { createMediasoupEngine } from '../../media-node/src/sfu/mediasoup/index.ts';
+import { loadMediasoupConfig } from '../../media-node/src/sfu/mediasoup/config.ts';
+import { MediasoupEngine } from '../../media-node/src/sfu/mediasoup/engine.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -93,19 +93,16 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   const metricsRegistry = new Registry();
-  const engine = (await createMediasoupEngine({
-    log: pino({ level: 'warn' }),
-    metricsRegistry,
-    env: {
-      MEDIASOUP_WORKER_BIN: workerBin,
-      MEDIASOUP_WORKERS: '1',
-      MEDIASOUP_PORT_BASE: '0',
-      MEDIASOUP_ALLOW_PLAIN_TRANSPORTS: 'true',
-      MEDIASOUP_ROUTER_CONSUMERS_MAX: '100000',
-      MEDIASOUP_LOG_LEVEL: 'error',
-      MEDIASOUP_STATS_INTERVAL_MS: '1000',
-    },
-  })) as MediasoupEngine;
+  const config = loadMediasoupConfig({
+    MEDIASOUP_WORKER_BIN: workerBin,
+    MEDIASOUP_WORKERS: '1',
+    MEDIASOUP_PORT_BASE: '0',
+    MEDIASOUP_ALLOW_PLAIN_TRANSPORTS: 'true',
+    MEDIASOUP_ROUTER_CONSUMERS_MAX: '100000',
+    MEDIASOUP_LOG_LEVEL: 'error',
+    MEDIASOUP_STATS_INTERVAL_MS: '1000',
+  });
+  const engine = await MediasoupEngine.create(config, pino({ level: 'warn' }), metricsRegistry);
   const receiver = createSocket({ type: 'udp4', recvBufferSize: 16 * 1024 * 1024 });
   const sender = createSocket('udp4');
   const steps: Step[] = [];
