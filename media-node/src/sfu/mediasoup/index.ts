@@ -21,7 +21,11 @@ export async function createMediasoupEngine(context: SfuEngineContext): Promise<
   // several nodes in one process (tests) the last engine started receives them.
   setLogEventListeners({
     onwarn: (namespace, line) => log.warn({ namespace }, line),
-    onerror: (namespace, line, error) => log.error({ namespace, err: error?.message }, line),
+    onerror: (namespace, line, error) => {
+      // A worker says this on stderr whenever the node closes it (shutdown): not an error.
+      if (line.includes('channel remotely closed')) log.info({ namespace }, line);
+      else log.error({ namespace, err: error?.message }, line);
+    },
   });
   return MediasoupEngine.create({ ...config, workerBin }, log, context.metricsRegistry);
 }
