@@ -35,7 +35,11 @@ export function workerSuiteRuns(suiteName: string): boolean {
  * captions audio tap adds a transport and a consumer per microphone; its own suite
  * drives the tap directly).
  */
-export async function startMediasoupNode(suite: Suite, env: Record<string, string> = {}): Promise<{ node: MediaNodeServer; engine: MediasoupEngine }> {
+export async function startMediasoupNode(
+  suite: Suite,
+  env: Record<string, string> = {},
+  config: Partial<MediaNodeConfig> = {},
+): Promise<{ node: MediaNodeServer; engine: MediasoupEngine }> {
   const overrides: Partial<MediaNodeConfig> = {
     sfuEngine: 'mediasoup',
     captions: loadCaptionsConfig({ CAPTIONS_ENABLED: 'false' }),
@@ -48,6 +52,7 @@ export async function startMediasoupNode(suite: Suite, env: Record<string, strin
       MEDIASOUP_STATS_INTERVAL_MS: '500',
       ...env,
     },
+    ...config,
   };
   const node = await suite.startNode(overrides);
   if (!node.sfu?.available) throw new Error('the mediasoup engine did not start');
