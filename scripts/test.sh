@@ -15,6 +15,7 @@ bash "$here/services.sh" up
 DATABASE_URL="$TEST_DATABASE_URL" node db/src/migrate.ts
 echo "huddle: set-up took $((SECONDS - t0))s; type-checking and linting" >&2
 npx tsc -p tsconfig.json
+npx tsc -p web/tsconfig.json
 npx biome lint .
 npx vitest run "$@"
 echo "huddle: npm test took $((SECONDS - t0))s" >&2
