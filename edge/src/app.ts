@@ -13,6 +13,7 @@ import { usersRouter } from './routes/users/users.index.ts';
 import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
+import { summaryRouter } from './routes/summary/summary.index.ts';
 
 /** How the runtime tells the app about the connection (Workers: nothing, Cloudflare sets headers). */
 export interface AppOptions {
@@ -46,6 +47,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/users', usersRouter);
   app.route('/api/v1/meetings', meetingsRouter);
   app.route('/api/v1/meetings', joinRouter);
+  app.route('/api/v1/meetings', summaryRouter);
   app.route('/api/v1/ai', aiRouter);
 
   app.doc31('/api/v1/openapi.json', {

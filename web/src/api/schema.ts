@@ -1255,6 +1255,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/meetings/{id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A meeting's statistics, summary, keywords and talk time (participants only)
+         * @description Statistics exist once the meeting ended; the summary, keywords and talk time a little later, when the media node has transcribed the last words (`summarizedAt` set). Unknown meetings and meetings the caller is not in are 404.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The summary */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeetingSummary"];
+                    };
+                };
+                /** @description Invalid input (malformed JSON or failing fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found (or not visible to this caller) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai/tasks": {
         parameters: {
             query?: never;
@@ -1630,6 +1707,40 @@ export interface components {
              * @example wss://livekit.example.com
              */
             livekitUrl?: string;
+        };
+        MeetingSummary: {
+            /** Format: uuid */
+            meetingId: string;
+            title: string;
+            /** @enum {string} */
+            status: "scheduled" | "ongoing" | "ended" | "cancelled";
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @description Written when the meeting ends; null before */
+            stats: {
+                participantCount: number;
+                peakParticipants: number;
+                durationSeconds: number;
+                totalParticipantSeconds: number;
+                chatMessageCount: number;
+            } | null;
+            /** @description Extractive summary sentences; null until the media node summarised the meeting */
+            summary: string[] | null;
+            keywords: {
+                term: string;
+                score: number;
+            }[] | null;
+            /** @description Talk time per speaker, most first */
+            talkTime: {
+                /** Format: uuid */
+                userId: string;
+                name: string;
+                talkTimeMs: number;
+            }[] | null;
+            /** Format: date-time */
+            summarizedAt: string | null;
         };
         AiTaskAccepted: {
             /** Format: uuid */
