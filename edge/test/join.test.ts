@@ -234,6 +234,25 @@ describe('POST /api/v1/meetings/{id}/join: placement', () => {
     expect(await stickyNode(meetingId)).toBeNull();
   });
 
+  it("answers 503 (with Retry-After) while the meeting's node has no SFU, without moving or creating an assignment", async () => {
+    const meetingId = await newMeeting();
+    await registry.register(nodeId('down'), { backend: 'livekit', sfuAvailable: false, livekitUrl: 'wss://lk.media.test' });
+    const none = await join(meetingId, host);
+    expect(none.headers.get('retry-after')).toMatch(/^\d+$/);
+    await expectError(none, 503, 'no_media_node');
+    expect(await stickyNode(meetingId)).toBeNull();
+
+    const lk = await registry.register(nodeId('lk'), { backend: 'livekit', livekitUrl: 'wss://lk.media.test' });
+    expect(await joinOk(meetingId, host)).toMatchObject({ backend: 'livekit', url: lk.url, livekitUrl: 'wss://lk.media.test' });
+    // Its SFU goes down: the meeting stays assigned there and joins wait, even with another node free.
+    await registry.register(lk.nodeId, { backend: 'livekit', sfuAvailable: false, livekitUrl: 'wss://lk.media.test' });
+    await registry.register(nodeId('other'));
+    const down = await join(meetingId, host);
+    expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    await expectError(down, 503, 'no_media_node');
+    expect(await stickyNode(meetingId)).toBe(lk.nodeId);
+  });
+
   it('ignores malformed registry entries', async () => {
     await redis.multi().set(registry.entryKey('junk'), '{"nodeId":"junk","url":"http://x"}', 'EX', 30).sadd(registry.indexKey, 'junk').exec();
     const good = await registry.register(nodeId('good'), { connections: 99 });

@@ -2,13 +2,14 @@ import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
-import { TokenVerifier } from 'livekit-server-sdk';
+import { TokenVerifier, WebhookReceiver } from 'livekit-server-sdk';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createNodeDb, pingDatabase, type NodeDb } from '@huddle/db';
 import type { MediaNodeConfig } from './config.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { historyRoutes } from './http/history.routes.ts';
+import { livekitWebhookRoutes } from './http/livekit-webhook.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
 import { createMetrics, type MediaMetrics } from './metrics.ts';
 import { NodeRegistry } from './registry/node-registry.ts';
@@ -20,6 +21,7 @@ import { ChatStore } from './stores/chat-store.ts';
 import { AiWorkerPool } from './ai/pool.ts';
 import { Roster } from './stores/roster.ts';
 import { startSfuEngine, type SfuEngine } from './sfu/index.ts';
+import { LivekitWebhooks } from './sfu/livekit/webhooks.ts';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface MediaNodeOptions {
@@ -97,10 +99,26 @@ export class MediaNodeServer {
     let sfu: SfuEngine | undefined;
     try {
       await redis.connect();
-      const started = await startSfuEngine(config.sfuEngine, { log, metricsRegistry: metrics.registry, env: config.env });
+      const started = await startSfuEngine(config.sfuEngine, {
+        log,
+        metricsRegistry: metrics.registry,
+        env: config.env,
+        nodeId: config.nodeId,
+        redis,
+        db: db.db,
+      });
       sfu = started.engine;
       const sfuEngine = sfu;
       const chat = await ChatStore.create(mongo.db());
+      const roster = new Roster(redis);
+      // Webhooks apply to shared state (Postgres, roster, meeting channel), so any node takes them.
+      const webhooks = new LivekitWebhooks(new WebhookReceiver(config.livekit.apiKey, config.livekit.apiSecret), {
+        redis,
+        db: db.db,
+        roster,
+        nodeId: config.nodeId,
+        log,
+      });
       const app = new Hono()
         .route(
           '/',
@@ -115,6 +133,7 @@ export class MediaNodeServer {
           }),
         )
         .route('/', metricsRoutes(metrics.registry))
+        .route('/', livekitWebhookRoutes(webhooks))
         .route(
           '/',
           historyRoutes({
@@ -147,7 +166,7 @@ export class MediaNodeServer {
           redis,
           db: db.db,
           chat,
-          roster: new Roster(redis),
+          roster,
           chatLimiter: new TokenBuckets(config.chatRatePerSecond, config.chatRateBurst),
           metrics,
           log,

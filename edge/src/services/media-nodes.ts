@@ -95,7 +95,8 @@ function compareLoad(a: MediaNodeEntry, b: MediaNodeEntry): number {
 /**
  * The media node hosting `meetingId`: the sticky assignment while its node is live and
  * not draining (even when full: a meeting must stay on one SFU), otherwise a newly
- * assigned least-loaded node. 503 `no_media_node` when no node can take the meeting.
+ * assigned least-loaded node. 503 `no_media_node` (Retry-After) when no node can take
+ * the meeting, or when its node's SFU is unavailable (nothing is assigned or changed).
  */
 export async function placeMeeting(registry: MediaNodeRegistry, meetingId: string): Promise<MediaNodeEntry> {
   const { redis, prefix } = registry;
@@ -107,7 +108,12 @@ export async function placeMeeting(registry: MediaNodeRegistry, meetingId: strin
   if (Array.isArray(found)) {
     expected = String(found[0]);
     const current = parseMediaNodeEntry(found[1]);
-    if (current && current.nodeId === expected && current.draining !== true) return current;
+    if (current && current.nodeId === expected && current.draining !== true) {
+      // The meeting's media lives on that node's SFU: while it is down the meeting waits
+      // (moving it would split it from the participants still connected there).
+      if (current.sfuAvailable === false) throw mediaUnavailable();
+      return current;
+    }
   }
 
   let nodes: MediaNodeEntry[] | undefined;
@@ -123,7 +129,10 @@ export async function placeMeeting(registry: MediaNodeRegistry, meetingId: strin
     const winnerEntry =
       nodes.find((n) => n.nodeId === winner) ??
       parseMediaNodeEntry(await redis.get(mediaNodeRegistryKeys(prefix).entry(winner)));
-    if (winnerEntry && winnerEntry.draining !== true) return winnerEntry;
+    if (winnerEntry && winnerEntry.draining !== true) {
+      if (winnerEntry.sfuAvailable === false) throw mediaUnavailable();
+      return winnerEntry;
+    }
     expected = winner;
   }
   throw noMediaNode();
@@ -132,5 +141,10 @@ export async function placeMeeting(registry: MediaNodeRegistry, meetingId: strin
 // Retry-After: a node that is starting up registers within one heartbeat.
 const noMediaNode = () =>
   new ApiError(503, 'no_media_node', 'No media node is available to host this meeting; try again shortly.', {
+    headers: { 'Retry-After': String(MEDIA_NODE_HEARTBEAT_INTERVAL_SECONDS) },
+  });
+
+const mediaUnavailable = () =>
+  new ApiError(503, 'no_media_node', "The meeting's media server is unavailable right now; try again shortly.", {
     headers: { 'Retry-After': String(MEDIA_NODE_HEARTBEAT_INTERVAL_SECONDS) },
   });

@@ -99,6 +99,18 @@ export interface SfuRoom {
    * microphone in the meeting. Stopped means no audio leaves the SFU for captions.
    */
   setAudioTap(sink: AudioTapSink | undefined): Promise<void>;
+  /**
+   * A message of the engine's own on the meeting's Redis channel (`type: 'sfu.event'`),
+   * from any node (the sender included). Optional: engines that need no cross-node
+   * facts leave it out. LiveKit: webhook effects for the node holding the participant.
+   */
+  onChannelMessage?(message: unknown): void;
+  /**
+   * While the user's media session outlives their signaling connection (LiveKit: still
+   * in the LiveKit room), the roster connection id it holds (`livekit:<sid>`); else
+   * undefined. The room then keeps the user in the meeting when their signaling goes.
+   */
+  mediaPresence?(userId: string): string | undefined;
   /** The meeting ended: end its media for everyone (LiveKit deleteRoom), then close. */
   end(): Promise<void>;
   /** Closes every resource of the meeting on this node; idempotent, children first. */

@@ -1,5 +1,7 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Database } from '@huddle/db';
 import type { MediaBackend } from '@huddle/protocol';
 import type { SfuEngine } from './engine.ts';
 
@@ -16,6 +18,12 @@ export interface SfuEngineContext {
   metricsRegistry: Registry;
   /** Engine settings parsed from the environment by the engine's own module (config.ts). */
   env: NodeJS.ProcessEnv;
+  /** This node's registry id. */
+  nodeId: string;
+  /** The node's Redis command connection (publish on meeting channels, roster). */
+  redis: Redis;
+  /** The node's Postgres (participant status for LiveKit presence). */
+  db: Database;
 }
 
 /**

@@ -160,7 +160,11 @@ export class Room {
     this.#peers.delete(peer.userId);
     void this.#sfu?.leave(peer.userId, peer.id);
     if (this.#activeSpeaker === peer.userId) this.#setActiveSpeaker(null);
-    if (reason !== 'replaced') {
+    // Still in the meeting through the SFU (a LiveKit connection): the roster entry passes
+    // to that connection and nobody is told the user left (sfu/livekit/presence.ts).
+    const mediaConnection = reason === 'removed' ? undefined : this.#sfu?.mediaPresence?.(peer.userId);
+    if (mediaConnection) void this.#handOverToMedia(peer, mediaConnection);
+    else if (reason !== 'replaced') {
       this.broadcast({ method: 'participant.left', data: { userId: peer.userId, reason } });
       void this.#recordLeft(peer);
     }
@@ -180,6 +184,17 @@ export class Room {
       if (removed) await markLeft(this.#ctx.db, this.meetingId, [peer.userId]);
     } catch (error) {
       peer.log.warn({ err: errorMessage(error) }, 'recording the leave failed');
+    }
+  }
+
+  async #handOverToMedia(peer: Peer, connectionId: string): Promise<void> {
+    try {
+      const participant = peer.participant;
+      if (participant && (await this.#ctx.roster.remove(this.meetingId, peer.userId, peer.id))) {
+        await this.#ctx.roster.put(this.meetingId, connectionId, participant);
+      }
+    } catch (error) {
+      peer.log.warn({ err: errorMessage(error) }, 'handing the roster entry to the media connection failed');
     }
   }
 
@@ -261,8 +276,16 @@ export class Room {
       await this.#applyCommand(command, userId, actor.userId);
       return ok({ userId });
     }
-    const inMeeting = (await this.#ctx.roster.list(this.meetingId)).some((p) => p.userId === userId);
-    if (!inMeeting) return fail('not_found', 'that participant is not in the room');
+    const entry = await this.#ctx.roster.entry(this.meetingId, userId);
+    if (!entry) return fail('not_found', 'that participant is not in the room');
+    if (this.#sfu?.mediaPresence?.(userId) === entry.connectionId) {
+      // In the meeting only through the SFU (a LiveKit connection, no signaling anywhere):
+      // the action goes to the SFU from here; its events update the roster.
+      this.#log.info({ command, userId, byUserId: actor.userId }, 'host action on a media-only participant');
+      if (command === 'mute') await this.#sfu.muteMicrophone(userId, actor.userId);
+      else await this.#sfu.removeParticipant(userId);
+      return ok({ userId });
+    }
     const message: RoomCommand = {
       type: 'room.command',
       meetingId: this.meetingId,
@@ -440,6 +463,9 @@ export class Room {
           this.#log.warn({ err: errorMessage(error) }, 'host command failed'),
         );
       }
+    } else if (type === 'sfu.event') {
+      // The SFU engine's own cross-node facts (LiveKit webhooks); it validates them.
+      this.#sfu?.onChannelMessage?.(value);
     } else if (type === 'ai.result') {
       const event = aiResultEventSchema.safeParse(value);
       if (!event.success) return;

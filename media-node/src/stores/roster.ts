@@ -14,7 +14,8 @@ if ok and entry.connectionId == ARGV[2] then return redis.call('HDEL', KEYS[1], 
 return 0
 `;
 
-interface RosterEntry {
+/** One user's roster entry: the connection that owns it (signaling peer id, or `livekit:<sid>`) and the participant. */
+export interface RosterEntry {
   connectionId: string;
   participant: Participant;
 }
@@ -45,17 +46,19 @@ export class Roster {
 
   /** Every participant in the meeting, on any node. */
   async list(meetingId: string): Promise<Participant[]> {
+    return (await this.entries(meetingId)).map((entry) => entry.participant);
+  }
+
+  /** Every entry of the meeting (participant and owning connection). */
+  async entries(meetingId: string): Promise<RosterEntry[]> {
     const all = await this.#redis.hgetall(redisKeys.meetingRoster(meetingId));
-    const out: Participant[] = [];
-    for (const raw of Object.values(all)) {
-      try {
-        const parsed = participantSchema.safeParse((JSON.parse(raw) as RosterEntry).participant);
-        if (parsed.success) out.push(parsed.data);
-      } catch {
-        // a malformed entry is skipped; it is overwritten on the user's next join
-      }
-    }
-    return out;
+    return Object.values(all).flatMap((raw) => parseEntry(raw) ?? []);
+  }
+
+  /** The user's entry, if any. */
+  async entry(meetingId: string, userId: string): Promise<RosterEntry | undefined> {
+    const raw = await this.#redis.hget(redisKeys.meetingRoster(meetingId), userId);
+    return raw === null ? undefined : parseEntry(raw);
   }
 
   /** Drops the entries of the given users (nodes that are gone). */
@@ -66,5 +69,17 @@ export class Roster {
   /** Drops the whole roster (meeting ended). */
   async clear(meetingId: string): Promise<void> {
     await this.#redis.del(redisKeys.meetingRoster(meetingId));
+  }
+}
+
+/** A stored entry, or undefined when malformed (it is overwritten on the user's next join). */
+function parseEntry(raw: string): RosterEntry | undefined {
+  try {
+    const entry = JSON.parse(raw) as { connectionId?: unknown; participant?: unknown };
+    const participant = participantSchema.safeParse(entry.participant);
+    if (!participant.success || typeof entry.connectionId !== 'string') return undefined;
+    return { connectionId: entry.connectionId, participant: participant.data };
+  } catch {
+    return undefined;
   }
 }
