@@ -350,6 +350,8 @@ export class CallSession {
     if (this.#snapshot.local.micMuted) return;
     this.#update({ local: { ...this.#snapshot.local, micMuted: true } });
     void this.#adapter?.setMuted('mic', true);
+    // The room tells everyone but the host who asked; our own state change reaches them too.
+    void this.#setState({ audio: false });
     this.#notice('A host muted your microphone.');
   }
 
@@ -500,6 +502,15 @@ export class CallSession {
       await this.#signaling?.request({ method, data: { userId } });
     } catch (error) {
       this.#notice(error instanceof Error ? error.message : 'That did not work.');
+      return;
+    }
+    // The room announces the change to everyone but the host who asked: apply it here.
+    const target = this.#snapshot.call.participants.get(userId);
+    if (method === 'host.mute' && target?.media.audio) {
+      this.#dispatch({
+        type: 'notification',
+        notification: { method: 'participant.updated', data: { participant: { ...target, media: { ...target.media, audio: false } } } },
+      });
     }
   }
 
