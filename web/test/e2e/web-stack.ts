@@ -74,12 +74,15 @@ export function chromiumArgs(webUrl: string, audioFile?: string): string[] {
   ];
 }
 
-/** Builds the client (vite build) into web/dist. */
-export async function buildWeb(): Promise<void> {
-  await build({ root: webRoot, configFile: join(webRoot, 'vite.config.ts'), logLevel: 'warn' });
+/**
+ * Builds the client into `outDir` (a directory of the test's own: web/dist is what
+ * wrangler serves, and other suites may be reading it).
+ */
+export async function buildWeb(outDir: string): Promise<void> {
+  await build({ root: webRoot, configFile: join(webRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 }
 
-export async function startWebStack(options: { build?: boolean } = {}): Promise<WebStack> {
+export async function startWebStack(): Promise<WebStack> {
   const suite = createSuite();
   const ns = await createNetns();
   const tag = randomBytes(4).toString('hex');
@@ -137,11 +140,13 @@ export async function startWebStack(options: { build?: boolean } = {}): Promise<
     await new Promise<void>((resolve) => edgeServer.once('listening', () => resolve()));
     const edgeUrl = `http://127.0.0.1:${(edgeServer.address() as AddressInfo).port}`;
 
-    if (options.build !== false) await buildWeb();
+    const outDir = join(tmp, 'dist');
+    await buildWeb(outDir);
     web = await preview({
       root: webRoot,
       configFile: join(webRoot, 'vite.config.ts'),
       logLevel: 'warn',
+      build: { outDir },
       preview: { host: ns.hostIp, port: 0, strictPort: false, proxy: { '/api': { target: edgeUrl, changeOrigin: false } } },
     });
     const webUrl = (web.resolvedUrls?.local[0] ?? web.resolvedUrls?.network[0] ?? '').replace(/\/$/, '');
