@@ -24,6 +24,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SfuRequest, SignalingNotification } from '../../protocol/src/index.ts';
 import type { SfuRoomEvents } from '../../media-node/src/sfu/engine.ts';
+import type { SfuEngineContext } from '../../media-node/src/sfu/index.ts';
 import { createMediasoupEngine, type MediasoupEngine } from '../../media-node/src/sfu/mediasoup/index.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
 
@@ -87,6 +88,10 @@ async function main(): Promise<void> {
   const engine = (await createMediasoupEngine({
     log: pino({ level: 'warn' }),
     metricsRegistry,
+    // Only the livekit engine uses the node's id, Redis and Postgres (presence).
+    nodeId: 'bench-sfu',
+    redis: undefined as unknown as SfuEngineContext['redis'],
+    db: undefined as unknown as SfuEngineContext['db'],
     env: {
       MEDIASOUP_WORKER_BIN: workerBin,
       MEDIASOUP_WORKERS: '1',

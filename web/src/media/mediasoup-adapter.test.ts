@@ -17,8 +17,10 @@ class FakeNode implements SignalingLink {
     switch (message.method) {
       case 'sfu.getRouterRtpCapabilities':
         return { rtpCapabilities: testFakeParameters.generateRouterRtpCapabilities() };
-      case 'sfu.createTransport':
-        return testFakeParameters.generateTransportRemoteParameters();
+      case 'sfu.createTransport': {
+        const { id, iceParameters, iceCandidates, dtlsParameters } = testFakeParameters.generateTransportRemoteParameters();
+        return { type: 'webrtc', transportId: id, iceParameters, iceCandidates, dtlsParameters };
+      }
       case 'sfu.produce':
         this.#producers += 1;
         return { producerId: `producer-${this.#producers}` };

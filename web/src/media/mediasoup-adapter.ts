@@ -1,6 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { MediaSource, RtpCapabilitiesInput, RtpParametersInput, SignalingNotification } from '@huddle/protocol';
-import { z } from 'zod';
+import { sfuResponseSchemas, type MediaSource, type RtpCapabilitiesInput, type RtpParametersInput, type SignalingNotification } from '@huddle/protocol';
 import { AdapterEvents, type LocalSource, type MediaAdapter, type MediaAdapterEvent, type MediaSession } from './adapter.ts';
 import { LocalSources } from './local-sources.ts';
 
@@ -10,25 +9,6 @@ import { LocalSources } from './local-sources.ts';
 // local sources, consume what `sfu.newConsumer` announces (consumers start paused:
 // resume after creating them). A new signaling session (reconnect, `sfu.restart`) means
 // the node closed everything of ours: rebuild from the LocalSources.
-
-const anyRecord = z.record(z.string(), z.unknown());
-// The node answers with mediasoup's own shapes; accept them wrapped or bare.
-const capabilitiesResponse = z.union([z.object({ rtpCapabilities: anyRecord }).transform((r) => r.rtpCapabilities), anyRecord]);
-const transportResponse = z
-  .object({
-    id: z.string().optional(),
-    transportId: z.string().optional(),
-    iceParameters: anyRecord,
-    iceCandidates: z.array(anyRecord),
-    dtlsParameters: anyRecord,
-    sctpParameters: anyRecord.optional(),
-  })
-  .loose()
-  .refine((t) => (t.id ?? t.transportId) !== undefined, 'a transport id');
-const producerResponse = z
-  .object({ id: z.string().optional(), producerId: z.string().optional() })
-  .refine((p) => (p.id ?? p.producerId) !== undefined, 'a producer id')
-  .transform((p) => (p.id ?? p.producerId) as string);
 
 /** Simulcast layers of the camera: the SFU forwards the one each receiver can take. */
 const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
@@ -89,7 +69,9 @@ export class MediasoupAdapter implements MediaAdapter {
     // Listen first: consumers are announced as soon as the receiving transport exists.
     this.#unsubscribe = session.signaling.onNotification((n) => void this.#onNotification(n, generation));
 
-    const capabilities = capabilitiesResponse.parse(await session.signaling.request({ method: 'sfu.getRouterRtpCapabilities', data: {} }));
+    const { rtpCapabilities: capabilities } = sfuResponseSchemas['sfu.getRouterRtpCapabilities'].parse(
+      await session.signaling.request({ method: 'sfu.getRouterRtpCapabilities', data: {} }),
+    );
     const device = await this.#loadDevice(capabilities);
     this.#recvTransport = await this.#createTransport(session, device, 'recv');
     markRecvReady();
@@ -173,13 +155,13 @@ export class MediasoupAdapter implements MediaAdapter {
           ? { direction, type: 'webrtc', rtpCapabilities: device.rtpCapabilities as RtpCapabilitiesInput }
           : { direction, type: 'webrtc' },
     });
-    const remote = transportResponse.parse(raw);
+    const remote = sfuResponseSchemas['sfu.createTransport'].parse(raw);
+    if (remote.type !== 'webrtc') throw new Error('the node answered a plain transport');
     const options = {
-      id: (remote.id ?? remote.transportId) as string,
+      id: remote.transportId,
       iceParameters: remote.iceParameters as unknown as types.IceParameters,
       iceCandidates: remote.iceCandidates as unknown as types.IceCandidate[],
       dtlsParameters: remote.dtlsParameters as unknown as types.DtlsParameters,
-      ...(remote.sctpParameters ? { sctpParameters: remote.sctpParameters as unknown as types.SctpParameters } : {}),
     };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
@@ -195,7 +177,7 @@ export class MediasoupAdapter implements MediaAdapter {
             method: 'sfu.produce',
             data: { transportId: transport.id, kind, rtpParameters: rtpParameters as RtpParametersInput, source, paused: appData.paused === true },
           })
-          .then((data) => callback({ id: producerResponse.parse(data) }), errback);
+          .then((data) => callback({ id: sfuResponseSchemas['sfu.produce'].parse(data).producerId }), errback);
       });
     }
     transport.on('connectionstatechange', (state) => {
@@ -210,7 +192,7 @@ export class MediasoupAdapter implements MediaAdapter {
 
   async #restartIce(session: MediaSession, transport: types.Transport): Promise<void> {
     try {
-      const data = z.object({ iceParameters: anyRecord }).parse(await session.signaling.request({ method: 'sfu.restartIce', data: { transportId: transport.id } }));
+      const data = sfuResponseSchemas['sfu.restartIce'].parse(await session.signaling.request({ method: 'sfu.restartIce', data: { transportId: transport.id } }));
       if (!transport.closed) await transport.restartIce({ iceParameters: data.iceParameters as unknown as types.IceParameters });
     } catch {
       // The signaling socket is down too, or the transport is gone: the session's reconnect rebuilds it.

@@ -26,8 +26,12 @@ import { createNetns, type Netns } from '../../../scripts/src/testing/netns.ts';
 export const webRoot = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
-/** Why the browser tests cannot run here (one skip line), or undefined. */
-export function webE2eSkipReason(): string | undefined {
+/** The SFU a stack runs. */
+export type StackBackend = 'livekit' | 'mediasoup';
+
+/** Why the browser tests cannot run here on `backend` (one skip line), or undefined. */
+export function webE2eSkipReason(backend: StackBackend = 'livekit'): string | undefined {
+  if (backend === 'mediasoup' && !process.env.MEDIASOUP_WORKER_BIN) return 'no mediasoup worker (set MEDIASOUP_WORKER_BIN)';
   const livekit = livekitSkipReason();
   if (livekit) return livekit;
   try {
@@ -39,9 +43,11 @@ export function webE2eSkipReason(): string | undefined {
 }
 
 export interface WebStack {
+  backend: StackBackend;
   ns: Netns;
   suite: Suite;
-  livekit: LivekitServer;
+  /** The LiveKit server (livekit stacks only). */
+  livekit: LivekitServer | undefined;
   /** The media node meetings land on (the first one; `startNode` adds more). */
   node: MediaNodeServer;
   /** Where the browser opens the app: http://{hostIp}:{port}. */
@@ -82,7 +88,8 @@ export async function buildWeb(outDir: string): Promise<void> {
   await build({ root: webRoot, configFile: join(webRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 }
 
-export async function startWebStack(): Promise<WebStack> {
+/** Starts the stack on one SFU; call teardown() when done. */
+export async function startWebStack(backend: StackBackend = 'livekit'): Promise<WebStack> {
   const suite = createSuite();
   const ns = await createNetns();
   const tag = randomBytes(4).toString('hex');
@@ -93,14 +100,27 @@ export async function startWebStack(): Promise<WebStack> {
   let web: PreviewServer | undefined;
   const tmp = await mkdtemp(join(tmpdir(), 'huddle-web-e2e-'));
   try {
+    const sfuEnv =
+      backend === 'livekit'
+        ? {
+            SFU_ENGINE: 'livekit',
+            LIVEKIT_URL: `http://${ns.nsIp}:7880`,
+            LIVEKIT_HEALTH_INTERVAL_MS: '500',
+            LIVEKIT_OBSERVER_NETNS: ns.name,
+          }
+        : {
+            // mediasoup's WebRtcServer on the veth host address: reachable from the namespace only.
+            SFU_ENGINE: 'mediasoup',
+            MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN ?? '',
+            MEDIASOUP_WORKERS: '1',
+            MEDIASOUP_LISTEN_IP: ns.hostIp,
+            MEDIASOUP_PORT_BASE: '0',
+          };
     const nodeEnv = {
       ...suite.env,
       MEDIA_NODE_HOST: ns.hostIp,
       MEDIA_NODE_REGISTRY_INTERVAL_SECONDS: '0.3',
-      SFU_ENGINE: 'livekit',
-      LIVEKIT_URL: `http://${ns.nsIp}:7880`,
-      LIVEKIT_HEALTH_INTERVAL_MS: '500',
-      LIVEKIT_OBSERVER_NETNS: ns.name,
+      ...sfuEnv,
       // Captions need the AI pool (transcribe tasks) on a stream of this run's own.
       AI_WORKERS_ENABLED: 'true',
       AI_TASKS_STREAM: `test:${tag}:ai:tasks`,
@@ -116,11 +136,13 @@ export async function startWebStack(): Promise<WebStack> {
       return node;
     };
     const node = await startNode();
-    livekit = await startLivekitServer(ns, {
-      apiKey: suite.env.LIVEKIT_API_KEY!,
-      apiSecret: suite.env.LIVEKIT_API_SECRET!,
-      webhookUrl: `http://${ns.hostIp}:${node.port}/webhooks/livekit`,
-    });
+    if (backend === 'livekit') {
+      livekit = await startLivekitServer(ns, {
+        apiKey: suite.env.LIVEKIT_API_KEY!,
+        apiSecret: suite.env.LIVEKIT_API_SECRET!,
+        webhookUrl: `http://${ns.hostIp}:${node.port}/webhooks/livekit`,
+      });
+    }
 
     // The edge under Node (the same app as on Workers), reachable only through the web proxy.
     const env: EdgeBindings = {
@@ -159,7 +181,7 @@ export async function startWebStack(): Promise<WebStack> {
     // The node reports its SFU available within a health interval and a heartbeat.
     const deadline = Date.now() + 15_000;
     while (!(node.sfu?.available && node.registry.entry().sfuAvailable)) {
-      if (Date.now() > deadline) throw new Error('the media node never saw livekit-server');
+      if (Date.now() > deadline) throw new Error(`the media node's ${backend} SFU never became available`);
       await new Promise((r) => setTimeout(r, 100));
     }
     await node.registry.heartbeat();
@@ -167,6 +189,7 @@ export async function startWebStack(): Promise<WebStack> {
     const theLivekit = livekit;
     const theWeb = web;
     return {
+      backend,
       ns,
       suite,
       livekit: theLivekit,
@@ -183,7 +206,7 @@ export async function startWebStack(): Promise<WebStack> {
         await theWeb.close();
         await Promise.allSettled(nodes.map((n) => n.close()));
         await suite.teardown();
-        await theLivekit.stop();
+        await theLivekit?.stop();
         await new Promise((resolve) => edgeServer.close(resolve));
         await closeSharedDbs();
         await ns.close();
