@@ -120,6 +120,8 @@ export class CallSession {
   /** When the user last toggled the microphone (ms): a mute seen right after is their own. */
   #micChangedAt = 0;
   readonly #onOnline = () => this.#machine({ type: 'online' });
+  /** The browser lost the network: the socket may not notice for minutes; reconnect as soon as it is back. */
+  readonly #onOffline = () => this.#signaling?.abort('the browser went offline');
 
   constructor(options: CallSessionOptions) {
     this.meetingId = options.meetingId;
@@ -179,6 +181,7 @@ export class CallSession {
       },
     });
     globalThis.addEventListener?.('online', this.#onOnline);
+    globalThis.addEventListener?.('offline', this.#onOffline);
     await this.#attemptConnect();
   }
 
@@ -299,6 +302,7 @@ export class CallSession {
   async #shutdown(): Promise<void> {
     clearTimeout(this.#retryTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
+    globalThis.removeEventListener?.('offline', this.#onOffline);
     this.#teardownSignaling();
     this.#adapterOff?.();
     await this.#adapter?.close();

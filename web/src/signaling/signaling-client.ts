@@ -9,6 +9,9 @@ import { z } from 'zod';
 /** A request as the client sends it: the id is added by the client. */
 export type OutgoingRequest = { [M in SignalingRequest['method']]: Omit<Extract<SignalingRequest, { method: M }>, 'id'> }[SignalingRequest['method']];
 
+/** Close code the client reports for a connection it gave up on (no answer, browser offline). */
+export const SIGNALING_ABORT_CODE = 4000;
+
 /** How long a request waits for its response, in ms. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -97,6 +100,9 @@ export class SignalingClient {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new SignalingRequestError('timeout', `${message.method} got no answer`));
+        // The node answers every request: silence this long means the connection is dead
+        // even if the socket has not noticed (a dropped network sends no close).
+        this.abort('no answer from the media node');
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
       this.#socket.send(JSON.stringify({ id, ...message }));
@@ -128,6 +134,20 @@ export class SignalingClient {
     this.#notificationListeners.clear();
     this.#socket.close(1000, 'client closed');
     this.#onClose(1000, 'client closed');
+  }
+
+  /**
+   * Drops a connection that is dead without a close (network gone): close listeners hear
+   * code 4000, so the caller reconnects. No-op once closed.
+   */
+  abort(reason: string): void {
+    if (this.#closed) return;
+    try {
+      this.#socket.close(4000, reason);
+    } catch {
+      // Closing a socket that never finished its handshake can throw; it is gone either way.
+    }
+    this.#onClose(SIGNALING_ABORT_CODE, reason);
   }
 
   #onMessage(data: unknown): void {

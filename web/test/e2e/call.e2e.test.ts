@@ -40,7 +40,10 @@ function callSuite(backend: StackBackend, skip: string | undefined): void {
     let idB = '';
     let step = 0;
     const shot = (name: string) => screenshots(run, `${String(++step).padStart(2, '0')}-${name}`, { a, b });
-    const axeClean = async (page: Page) => expect(await seriousAxeViolations(page)).toEqual([]);
+    const axeClean = async (page: Page) => {
+      const violations = await seriousAxeViolations(page);
+      expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
+    };
 
     beforeAll(async () => {
       tmp = await mkdtemp(join(tmpdir(), 'huddle-web-speech-'));
@@ -116,6 +119,47 @@ function callSuite(backend: StackBackend, skip: string | undefined): void {
       await expect.poll(() => a.getByTestId('chat-message').filter({ hasText: 'Hello from Ada' }).getAttribute('data-status')).toBe('sent');
       expect(await a.getByTestId('chat-message').filter({ hasText: 'Hello from Ada' }).count()).toBe(1);
       await shot('chat');
+    });
+
+    it('keyboard shortcuts toggle the microphone (Ctrl+D) and the camera (Ctrl+E)', async () => {
+      await a.locator('body').click({ position: { x: 5, y: 5 } });
+      for (const [keys, testId] of [
+        ['Control+d', 'toggle-mic'],
+        ['Control+e', 'toggle-camera'],
+      ] as const) {
+        await a.keyboard.press(keys);
+        await expect.poll(() => a.getByTestId(testId).getAttribute('aria-pressed')).toBe('true');
+        await a.keyboard.press(keys);
+        await expect.poll(() => a.getByTestId(testId).getAttribute('aria-pressed')).toBe('false');
+      }
+    });
+
+    it('after a network drop the page says it is reconnecting and comes back without a reload', async () => {
+      const marker = await b.evaluate(() => {
+        (window as unknown as { huddleMarker: number }).huddleMarker = 42;
+        return 42;
+      });
+      await b.context().setOffline(true);
+      await expect.poll(() => b.getByTestId('connection-status').getAttribute('data-phase'), { timeout: 20_000 }).toBe('reconnecting');
+      expect(await b.getByTestId('connection-status').textContent()).toMatch(/Reconnecting/);
+      await shot('offline');
+      await b.context().setOffline(false);
+      await expect.poll(() => b.getByTestId('connection-status').getAttribute('data-phase'), { timeout: 40_000 }).toBe('connected');
+      expect(await b.evaluate(() => (window as unknown as { huddleMarker?: number }).huddleMarker)).toBe(marker);
+      await b.getByRole('textbox', { name: 'Message' }).fill('Back online');
+      await b.getByRole('textbox', { name: 'Message' }).press('Enter');
+      await a.getByTestId('chat-message').filter({ hasText: 'Back online' }).waitFor({ timeout: 15_000 });
+      await waitForPlayingVideo(b, `[data-testid="video-tile"][data-user-id="${idA}"] video`);
+    });
+
+    it('fits a phone-sized screen', async () => {
+      await b.setViewportSize({ width: 390, height: 844 });
+      await b.getByTestId('toggle-mic').waitFor();
+      expect(await b.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      for (const id of ['toggle-mic', 'toggle-camera', 'toggle-chat', 'leave']) expect(await b.getByTestId(id).isVisible()).toBe(true);
+      await shot('phone');
+      await axeClean(b);
+      await b.setViewportSize({ width: 1280, height: 800 });
     });
 
     it('B raises a hand and A sees it', async () => {

@@ -35,23 +35,25 @@ export function ChatPanel({ chat, names, selfUserId, canLoadOlder, disabled, onS
           Show earlier messages
         </button>
       )}
-      <ol className="chat-log" role="log" aria-live="polite" aria-label="Chat messages" ref={list}>
-        {chat.map((m) => (
-          <li key={m.id} className={`chat-message ${m.status}`} data-testid="chat-message" data-status={m.status}>
-            <span className="chat-author">{m.userId === selfUserId ? 'You' : (names.get(m.userId) ?? 'Someone')}</span>{' '}
-            <time className="muted small" dateTime={m.sentAt}>
-              {new Date(m.sentAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
-            </time>
-            <p className="chat-text">{m.text}</p>
-            {m.status === 'sending' && <span className="muted small">Sending…</span>}
-            {m.status === 'failed' && (
-              <button type="button" className="link-button" onClick={() => onRetry(m.clientMsgId)}>
-                Not sent — retry
-              </button>
-            )}
-          </li>
-        ))}
-      </ol>
+      <div className="chat-log" role="log" aria-live="polite" aria-label="Chat messages">
+        <ol className="chat-list" ref={list}>
+          {chat.map((m) => (
+            <li key={m.id} className={`chat-message ${m.status}`} data-testid="chat-message" data-status={m.status}>
+              <span className="chat-author">{m.userId === selfUserId ? 'You' : (names.get(m.userId) ?? 'Someone')}</span>{' '}
+              <time className="muted small" dateTime={m.sentAt}>
+                {new Date(m.sentAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
+              </time>
+              <p className="chat-text">{m.text}</p>
+              {m.status === 'sending' && <span className="muted small">Sending…</span>}
+              {m.status === 'failed' && (
+                <button type="button" className="link-button" onClick={() => onRetry(m.clientMsgId)}>
+                  Not sent — retry
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+      </div>
       <form className="chat-form" onSubmit={submit}>
         <label className="visually-hidden" htmlFor="chat-input">
           Message

@@ -45,12 +45,12 @@ export function Controls(props: ControlsProps) {
       {toggle('Captions', props.captionsShown, props.onCaptions, { testId: 'toggle-captions', icon: '💬' })}
       {toggle('Chat', props.panel === 'chat', () => props.onPanel('chat'), { testId: 'toggle-chat', icon: '🗨️' })}
       {toggle('People', props.panel === 'people', () => props.onPanel('people'), { testId: 'toggle-people', icon: '👥' })}
-      <button type="button" className="control leave" onClick={props.onLeave} data-testid="leave">
+      <button type="button" className="control leave" onClick={props.onLeave} data-testid="leave" aria-label="Leave the meeting">
         <span aria-hidden="true">📞</span>
         <span className="control-label">Leave</span>
       </button>
       {props.isHost && (
-        <button type="button" className="control danger" onClick={props.onEndForAll} data-testid="end-for-all">
+        <button type="button" className="control danger" onClick={props.onEndForAll} data-testid="end-for-all" aria-label="End for all" title="End the meeting for everyone">
           <span aria-hidden="true">⏹</span>
           <span className="control-label">End for all</span>
         </button>
