@@ -3,11 +3,12 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 COPY protocol/package.json protocol/
 COPY db/package.json db/
 COPY edge/package.json edge/
 COPY media-node/package.json media-node/
+COPY gateway/package.json gateway/
 COPY scripts/package.json scripts/
 RUN npm ci --include=dev --no-audit --no-fund \
  && apt-get update && apt-get install -y --no-install-recommends curl ca-certificates \
@@ -19,6 +20,7 @@ COPY protocol protocol
 COPY db db
 COPY edge edge
 COPY media-node media-node
+COPY gateway gateway
 COPY scripts scripts
 RUN chown node:node /app
 USER node
@@ -26,7 +28,7 @@ USER node
 # Upstash-compatible REST gateway in front of Redis.
 FROM source AS gateway
 EXPOSE 8079
-CMD ["node", "scripts/src/upstash-gateway/main.ts"]
+CMD ["node", "gateway/src/main.ts"]
 
 # Media node: migrations first, then signaling, SFU and AI workers.
 FROM source AS media-node

@@ -8,6 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib/config.sh"
 source "$here/lib/node24.sh"
 source "$here/lib/deps.sh"
+source "$here/lib/secrets.sh"
 cd "$HUDDLE_ROOT"
 
 ensure_node24
@@ -15,24 +16,18 @@ ensure_npm_deps "$HUDDLE_ROOT"
 bash "$here/services.sh" up
 node db/src/migrate.ts
 
-# Local secrets: generated once, kept in the git-ignored data folder.
-secrets="$HUDDLE_DATA_DIR/dev-secrets.env"
-if [ ! -f "$secrets" ]; then
-  umask 077
-  {
-    echo "JWT_SECRET=$(openssl rand -hex 32)"
-    echo "LIVEKIT_API_KEY=huddle-dev"
-    echo "LIVEKIT_API_SECRET=$(openssl rand -hex 32)"
-  } > "$secrets"
-fi
-set -a
-source "$secrets"
-set +a
+# Local secrets: generated once (scripts/lib/secrets.sh), shared with livekit-server.
+ensure_dev_secrets
 
 export EDGE_PORT="${EDGE_PORT:-8787}"
 export MEDIA_NODE_HOST="${MEDIA_NODE_HOST:-127.0.0.1}"
 export MEDIA_NODE_PORT="${MEDIA_NODE_PORT:-4000}"
 export MEDIA_NODE_PUBLIC_URL="${MEDIA_NODE_PUBLIC_URL:-ws://127.0.0.1:$MEDIA_NODE_PORT}"
+# Captions: the local offline transcriber (scripts/transcriber/); a hosted provider is one variable away.
+export TRANSCRIBE_URL="${TRANSCRIBE_URL:-http://127.0.0.1:$HUDDLE_TRANSCRIBER_PORT}"
+export TRANSCRIBE_MODEL="${TRANSCRIBE_MODEL:-whisper-tiny.en}"
+# mediasoup when a worker starts, else the local livekit-server (LIVEKIT_URL, config.sh).
+export SFU_ENGINE="${SFU_ENGINE:-auto}"
 
 node media-node/src/main.ts &
 media_pid=$!

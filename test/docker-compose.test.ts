@@ -23,20 +23,21 @@ interface ComposeFile {
 }
 
 const services = Object.entries(compose.services);
-const publicFacing = new Set(['edge', 'media-node']);
+const publicFacing = new Set(['edge', 'media-node', 'livekit']);
+const apps = ['edge', 'media-node'];
 const dataStores = ['postgres', 'redis', 'mongodb', 'upstash-gateway'];
 
 describe('docker-compose.yml', () => {
   it('runs the whole stack', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['edge', 'media-node', 'mongodb', 'postgres', 'redis', 'upstash-gateway'].sort(),
+      ['edge', 'livekit', 'media-node', 'mongodb', 'postgres', 'redis', 'transcriber', 'upstash-gateway'].sort(),
     );
   });
 
   it.each(services)('%s has a healthcheck that runs a real probe', (_name, service) => {
     const test = service.healthcheck?.test;
     expect(Array.isArray(test) ? test.join(' ') : test).toMatch(
-      /pg_isready|redis-cli|mongosh|curl -fsS http:\/\/127\.0\.0\.1:\d+\/(health|ready)/,
+      /pg_isready|redis-cli|mongosh|curl -fsS http:\/\/127\.0\.0\.1:\d+\/(health|ready)|wget -q -O - http:\/\/127\.0\.0\.1:7880\//,
     );
     expect(service.healthcheck?.interval).toBeDefined();
     expect(service.healthcheck?.retries).toBeGreaterThan(0);
@@ -59,6 +60,8 @@ describe('docker-compose.yml', () => {
       expect.arrayContaining(['postgres', 'upstash-gateway']),
     );
     expect(Object.keys(compose.services['upstash-gateway']?.depends_on ?? {})).toEqual(['redis']);
+    expect(Object.keys(compose.services['media-node']?.depends_on ?? {})).toContain('livekit');
+    expect(Object.keys(compose.services.livekit?.depends_on ?? {})).toEqual(['redis']);
   });
 
   it('keeps the databases off the public network', () => {
@@ -82,7 +85,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('points the apps at the services by their compose names', () => {
-    for (const name of publicFacing) {
+    for (const name of apps) {
       const env = compose.services[name]?.environment ?? {};
       expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(env.REDIS_URL).toBe('redis://redis:6379');
@@ -91,10 +94,35 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs the official livekit-server image with the project key pair, webhooks to the media node, no public STUN', () => {
+    const livekit = compose.services.livekit!;
+    expect(livekit.image).toBe('livekit/livekit-server:v1.13.5');
+    const mediaEnv = compose.services['media-node']?.environment ?? {};
+    expect(mediaEnv.LIVEKIT_URL).toBe('http://livekit:7880');
+    expect(mediaEnv.LIVEKIT_PUBLIC_URL).toBe('ws://localhost:7880');
+    const [key, secret] = (livekit.environment?.LIVEKIT_KEYS ?? '').split(': ');
+    expect(key).toBe(mediaEnv.LIVEKIT_API_KEY);
+    expect(secret).toBe(mediaEnv.LIVEKIT_API_SECRET);
+    // Published on loopback only: media and signal.
+    expect(livekit.ports).toEqual(['127.0.0.1:7880:7880', '127.0.0.1:7882:7882/udp']);
+    const mount = (livekit as { volumes?: string[] }).volumes?.[0] ?? '';
+    const config = parse(readFileSync(`${root}/${mount.split(':')[0]}`, 'utf8')) as Record<string, any>;
+    expect(config.webhook).toEqual({ api_key: key, urls: ['http://media-node:4000/webhooks/livekit'] });
+    expect(config.rtc).toMatchObject({ tcp_port: 0, use_external_ip: false, node_ip: '127.0.0.1', udp_port: 7882 });
+    expect(config.rtc.stun_servers.every((s: string) => s.startsWith('127.'))).toBe(true);
+    expect(config.redis.address).toBe('redis:6379');
+  });
+
+  it('runs the REST gateway from its own workspace', () => {
+    expect(compose.services['upstash-gateway']?.build?.target).toBe('gateway');
+    expect(dockerfile).toMatch(/^COPY gateway gateway$/m);
+    expect(dockerfile).toMatch(/FROM source AS gateway[\s\S]*?CMD \["node", "gateway\/src\/main\.ts"\]/);
+  });
+
   it('builds every app service from a target the Dockerfile defines', () => {
     for (const [name, service] of services) {
       if (!service.build) {
-        expect(service.image, name).toMatch(/^[a-z0-9/_-]+:[\w.-]+$/);
+        expect(service.image, name).toMatch(/^[a-z0-9./_-]+:[\w.-]+$/);
         continue;
       }
       expect(service.build.target, name).toBeDefined();

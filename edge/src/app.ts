@@ -1,9 +1,12 @@
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { createRouter } from './lib/openapi.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter, errorResponses, jsonResponse } from './lib/openapi.ts';
+import { edgeOpenApiDocument } from './lib/openapi-document.ts';
 import { handleError } from './lib/error-handler.ts';
 import { notFound } from './lib/api-error.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { allowedMethods } from './middleware/allowed-methods.ts';
 import { limitBody, requireJson } from './middleware/body-guard.ts';
 import { resources } from './middleware/resources.ts';
 import { clientIp } from './services/rate-limit.ts';
@@ -14,6 +17,17 @@ import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
 import { summaryRouter } from './routes/summary/summary.index.ts';
+
+const openApiRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  tags: ['meta'],
+  summary: 'This OpenAPI 3.1 document',
+  responses: {
+    200: jsonResponse(z.record(z.string(), z.unknown()), 'The document'),
+    ...errorResponses(503),
+  },
+});
 
 /** How the runtime tells the app about the connection (Workers: nothing, Cloudflare sets headers). */
 export interface AppOptions {
@@ -32,10 +46,12 @@ export function createApp(options: AppOptions = {}) {
     return cors({
       origin: origins,
       allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Allow'],
       maxAge: 600,
     })(c, next);
   });
+  // After CORS (a 405 carries its headers, preflights are answered first), before body checks.
+  app.use('*', allowedMethods(() => app.routes));
   app.use('/api/*', limitBody, requireJson, resources);
   app.use('/api/*', async (c, next) => {
     c.set('clientIp', clientIp(c.req.raw.headers, options.socketAddress?.()));
@@ -50,15 +66,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/meetings', summaryRouter);
   app.route('/api/v1/ai', aiRouter);
 
-  app.doc31('/api/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Huddle edge API', version: '1.0.0' },
-  });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
+  app.openapi(openApiRoute, (c) => c.json(edgeOpenApiDocument(app), 200));
 
   app.notFound(() => {
     throw notFound('No such route.');

@@ -282,7 +282,7 @@ describe('timing and OpenAPI', () => {
     expect(statuses('/api/v1/auth/register', 'post')).toEqual(['201', '400', '409', '413', '415', '429', '503']);
     expect(statuses('/api/v1/auth/login', 'post')).toEqual(['200', '400', '401', '413', '415', '429', '503']);
     expect(statuses('/api/v1/auth/refresh', 'post')).toEqual(['200', '400', '401', '413', '415', '503']);
-    expect(statuses('/api/v1/auth/logout', 'post')).toEqual(['204', '401', '503']);
+    expect(statuses('/api/v1/auth/logout', 'post')).toEqual(['204', '401', '413', '415', '503']);
     expect(statuses('/api/v1/users/me', 'get')).toEqual(['200', '401', '503']);
     expect(doc.paths['/api/v1/auth/logout']?.post?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/users/me']?.get?.security).toEqual([{ bearer: [] }]);

@@ -334,9 +334,9 @@ describe('OpenAPI', () => {
       paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
     };
     const joinOp = doc.paths['/api/v1/meetings/{id}/join']?.post;
-    expect(Object.keys(joinOp?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '503']);
+    expect(Object.keys(joinOp?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '503']);
     const aiOp = doc.paths['/api/v1/ai/tasks']?.post;
-    expect(Object.keys(aiOp?.responses ?? {}).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '503']);
+    expect(Object.keys(aiOp?.responses ?? {}).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '429', '503']);
     expect(JSON.stringify(aiOp?.requestBody)).toContain('speech_activity');
   });
 });

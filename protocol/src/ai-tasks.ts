@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 
 // AI tasks: what producers (the edge over Upstash REST, the media node over TCP) XADD to
 // the `ai:tasks` stream and what the AI worker pool reads with XREADGROUP.
@@ -44,21 +45,31 @@ export function base64DecodedBytes(base64: string): number {
   return Math.floor(base64.length / 4) * 3 - padding;
 }
 
-// A base64 string of at most audioBytesMax decoded bytes (checked before the format,
-// so an oversize string is refused without scanning it).
+// Padded base64 (RFC 4648 §4) as patterns the OpenAPI document carries unchanged: an
+// oversize string is refused by its length before the pattern scans it.
+const B64 = '[A-Za-z0-9+/]';
+/** Any padded base64 text. */
+const BASE64_PATTERN = new RegExp(`^(?:${B64}{4})*(?:${B64}{2}==|${B64}{3}=)?$`);
+/**
+ * Padded base64 of an even number of bytes (16-bit PCM): 3 bytes per 4 characters, so
+ * an even count of whole groups, then either nothing, `xxx=` (2 bytes) or one group and
+ * `xx==` (3 + 1 bytes).
+ */
+const EVEN_BYTES_BASE64_PATTERN = new RegExp(`^(?:${B64}{8})*(?:${B64}{3}=|${B64}{6}==)?$`);
 const maxAudioChars = Math.ceil(AI_TASK_LIMITS.audioBytesMax / 3) * 4;
-const audioSchema = z
-  .string()
-  .min(4, 'audio must not be empty')
-  .max(maxAudioChars, `audio must decode to at most ${AI_TASK_LIMITS.audioBytesMax} bytes`)
-  .pipe(z.base64('audio must be padded base64'));
+const audioSchema = (pattern: RegExp, message: string) =>
+  z
+    .string()
+    .min(4, 'audio must not be empty')
+    .max(maxAudioChars, `audio must decode to at most ${AI_TASK_LIMITS.audioBytesMax} bytes`)
+    .regex(pattern, message);
 
 const pcmSampleRateSchema = z.union(pcmSampleRateValues.map((rate) => z.literal(rate)));
 
 /** `speech_activity`: who speaks when in a chunk of one participant's audio. */
 export const speechActivityPayloadSchema = z.object({
-  /** Base64 of 16-bit little-endian mono PCM. */
-  audio: audioSchema.refine((b64) => base64DecodedBytes(b64) % 2 === 0, '16-bit PCM has an even number of bytes'),
+  /** Base64 of 16-bit little-endian mono PCM (an even number of bytes). */
+  audio: audioSchema(EVEN_BYTES_BASE64_PATTERN, 'audio must be padded base64 of 16-bit PCM (an even number of bytes)'),
   /** Hz. */
   sampleRate: pcmSampleRateSchema,
   /** The speaker; defaults to the producer's user. */
@@ -67,24 +78,49 @@ export const speechActivityPayloadSchema = z.object({
   startedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+/**
+ * Where a `transcribe` task's audio came from when it is one utterance of a meeting's
+ * live captions (the media node's captions pipeline sets it; the task's userId is the
+ * speaker). The processor copies it into the result, so a stored transcript is a caption.
+ */
+export const utteranceSchema = z.object({
+  /** The speaker's display name when they spoke. */
+  name: z.string().max(200),
+  /** Wall-clock start and end of the speech (ISO 8601). */
+  startedAt: z.iso.datetime({ offset: true }),
+  endedAt: z.iso.datetime({ offset: true }),
+  /** The same in meeting time: ms since the meeting started. */
+  startMs: z.number().int().nonnegative(),
+  endMs: z.number().int().nonnegative(),
+});
+export type Utterance = z.infer<typeof utteranceSchema>;
+
 /** `transcribe`: speech to text through the configured OpenAI-compatible provider. */
 export const transcribePayloadSchema = z
   .object({
-    audio: audioSchema,
+    audio: audioSchema(BASE64_PATTERN, 'audio must be padded base64'),
     mimeType: z.enum(transcribeMimeTypeValues),
     /** Hz; required for `audio/pcm`. */
     sampleRate: pcmSampleRateSchema.optional(),
     /** ISO 639-1 language hint, e.g. `en`. */
     language: z.string().regex(/^[a-z]{2}$/, 'must be an ISO 639-1 code such as "en"').optional(),
+    /** Set by the captions pipeline: this audio is one utterance of the meeting. */
+    utterance: utteranceSchema.optional(),
   })
   .refine((p) => p.mimeType !== 'audio/pcm' || p.sampleRate !== undefined, {
     message: 'sampleRate is required for audio/pcm',
     path: ['sampleRate'],
+  })
+  // The same rule for JSON Schema (OpenAPI) readers.
+  .meta({
+    if: { properties: { mimeType: { const: 'audio/pcm' } }, required: ['mimeType'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited.
+    then: { required: ['sampleRate'] },
   });
 
 /** `sentiment`: the tone of a piece of text (offline model). */
 export const sentimentPayloadSchema = z.object({
-  text: z.string().trim().min(1).max(AI_TASK_LIMITS.textCharsMax),
+  text: text({ min: 1, max: AI_TASK_LIMITS.textCharsMax, trim: true }),
 });
 
 /** `summary`: keywords and an extractive summary of the meeting's history. */
@@ -95,9 +131,12 @@ export const summaryPayloadSchema = z.object({
     .min(1)
     .max(summarySourceValues.length)
     .refine((s) => new Set(s).size === s.length, 'sources must not repeat')
+    .meta({ uniqueItems: true })
     .optional(),
   /** Length of the extractive summary, in sentences. */
   maxSentences: z.number().int().min(1).max(AI_TASK_LIMITS.summarySentencesMax).optional(),
+  /** Only what was said or written in the last N minutes ("what did I miss"); all when omitted. */
+  sinceMinutes: z.number().int().min(1).max(24 * 60).optional(),
 });
 
 const meetingId = uuid;

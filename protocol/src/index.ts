@@ -9,3 +9,6 @@ export * from './ai-results.ts';
 export * from './json.ts';
 export * from './sfu.ts';
 export * from './captions.ts';
+export * from './http-methods.ts';
+export * from './text.ts';
+export * from './openapi-inputs.ts';

@@ -40,6 +40,11 @@ export const unauthorized = (message = 'Authentication required.'): ApiError =>
   new ApiError(401, 'unauthorized', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
 export const forbidden = (message = 'Not allowed.'): ApiError => new ApiError(403, 'forbidden', message);
 export const notFound = (message = 'Not found.'): ApiError => new ApiError(404, 'not_found', message);
+/** 405 with `Allow: GET, HEAD, …` (RFC 9110 §15.5.6): the path exists, the method does not. */
+export const methodNotAllowed = (method: string, allowed: readonly string[]): ApiError =>
+  new ApiError(405, 'method_not_allowed', `${method} is not supported here; use ${allowed.join(', ')}.`, {
+    headers: { Allow: allowed.join(', ') },
+  });
 export const conflict = (code: string, message: string, details?: unknown): ApiError =>
   new ApiError(409, code, message, { details });
 export const tooManyRequests = (retryAfterSeconds: number): ApiError =>

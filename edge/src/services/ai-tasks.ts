@@ -13,12 +13,13 @@ import { hitRateLimits, RATE_LIMIT_PREFIX } from './rate-limit.ts';
  * history or text (`summary`, `sentiment`), live-audio tasks get 409 `meeting_ended`.
  * A `speech_activity` chunk is the caller's own audio: another `payload.userId` is 403.
  * Each user may queue `aiTasksPerMinute` tasks a minute (429 with Retry-After beyond):
- * a task can carry ~700 KB, so the stream's memory must not be open to one client.
+ * a task can carry ~700 KB, so the stream's memory must not be open to one client. The
+ * limit is a quota on queued tasks, so it is counted last: a request refused for another
+ * reason (403, 404, 409) queues nothing and costs nothing — a client that probes a
+ * meeting it left keeps its quota, and the 404 for meetings one is not in stays the
+ * same answer whatever the caller's quota (no status tells non-participants anything).
  */
 export async function enqueueAiTask(deps: RequestDeps, userId: string, request: AiTaskRequest): Promise<{ taskId: string }> {
-  await hitRateLimits(deps.redis, [
-    { key: `${RATE_LIMIT_PREFIX}ai-tasks:user:${userId}`, limit: deps.config.aiTasksPerMinute, windowSeconds: 60 },
-  ]);
   const membership = await requireParticipant(deps.db().db, request.meetingId, userId);
   if (membership.meetingStatus === 'cancelled') {
     throw conflict('meeting_cancelled', 'The meeting has been cancelled.');
@@ -29,6 +30,9 @@ export async function enqueueAiTask(deps: RequestDeps, userId: string, request: 
   if (request.type === 'speech_activity' && request.payload.userId !== undefined && request.payload.userId !== userId) {
     throw forbidden('You can submit only your own audio.');
   }
+  await hitRateLimits(deps.redis, [
+    { key: `${RATE_LIMIT_PREFIX}ai-tasks:user:${userId}`, limit: deps.config.aiTasksPerMinute, windowSeconds: 60 },
+  ]);
 
   const task: AiTask = {
     ...request,

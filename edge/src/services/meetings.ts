@@ -134,30 +134,24 @@ export interface MeetingPage {
   nextCursor: string | null;
 }
 
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MICROS_TEXT = /^-?\d{1,17}$/;
+/**
+ * A list position as text: `{start time in µs since the epoch}.{meeting id}`. Clients
+ * treat it as opaque; the pattern is published so that every string it matches is a
+ * position the query can use (17 digits of µs stay inside PostgreSQL's timestamp range).
+ */
+export const MEETING_CURSOR_PATTERN =
+  /^-?[0-9]{1,17}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Opaque cursor text for a position (base64url of a small JSON array). */
+/** Cursor text for a position. */
 export function encodeMeetingCursor(cursor: MeetingCursor): string {
-  return btoa(JSON.stringify([cursor.startTimeMicros, cursor.id]))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+  return `${cursor.startTimeMicros}.${cursor.id}`;
 }
 
 /** The position in a cursor, or undefined when the text is not a cursor of ours. */
 export function decodeMeetingCursor(text: string): MeetingCursor | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(atob(text.replaceAll('-', '+').replaceAll('_', '/')));
-  } catch {
-    return undefined; // not base64 or not JSON: not a cursor
-  }
-  if (!Array.isArray(value) || value.length !== 2) return undefined;
-  const [startTimeMicros, id] = value as unknown[];
-  if (typeof startTimeMicros !== 'string' || !MICROS_TEXT.test(startTimeMicros)) return undefined;
-  if (typeof id !== 'string' || !UUID_TEXT.test(id)) return undefined;
-  return { startTimeMicros, id };
+  if (!MEETING_CURSOR_PATTERN.test(text)) return undefined;
+  const dot = text.indexOf('.');
+  return { startTimeMicros: text.slice(0, dot), id: text.slice(dot + 1) };
 }
 
 /**

@@ -192,7 +192,7 @@ export class Peer {
       case 'sfu.setConsumerPriority':
         return room.handleSfu(this, request);
       case 'ai.summarize':
-        return fail('unavailable', 'summaries are not available on this node yet');
+        return room.summarize(this, request.data.sinceMinutes);
       default:
         return assertNever(request);
     }

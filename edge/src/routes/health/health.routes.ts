@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { healthReportSchema } from '@huddle/protocol';
-import { jsonContent } from '../../lib/openapi.ts';
+import { jsonResponse } from '../../lib/openapi.ts';
 
 // The same report shape the media node serves (protocol/src/health.ts).
 const healthReport = healthReportSchema;
@@ -10,7 +10,7 @@ export const healthRoute = createRoute({
   path: '/health',
   tags: ['health'],
   summary: 'Liveness: the Worker answers',
-  responses: { 200: jsonContent(healthReport, 'Alive') },
+  responses: { 200: jsonResponse(healthReport, 'Alive') },
 });
 
 export const readyRoute = createRoute({
@@ -19,7 +19,7 @@ export const readyRoute = createRoute({
   tags: ['health'],
   summary: 'Readiness: Postgres and Redis each answer',
   responses: {
-    200: jsonContent(healthReport, 'Every dependency answered'),
-    503: jsonContent(healthReport, 'At least one dependency is down'),
+    200: jsonResponse(healthReport, 'Every dependency answered'),
+    503: jsonResponse(healthReport, 'At least one dependency is down'),
   },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { mediaBackendValues } from '@huddle/protocol';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { errorResponses, jsonResponse } from '../../lib/openapi.ts';
 import { requireAuth } from '../../middleware/auth.ts';
 
 const joinParams = z.object({
@@ -38,7 +38,7 @@ export const joinRoute = createRoute({
   middleware: [requireAuth] as const,
   request: { params: joinParams },
   responses: {
-    200: jsonContent(joinGrantSchema, 'Where to connect, and the token'),
-    ...errorResponses(400, 401, 403, 404, 409, 503),
+    200: jsonResponse(joinGrantSchema, 'Where to connect, and the token'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });

@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { errorResponses, jsonContent, jsonResponse } from '../../lib/openapi.ts';
 import { authenticate, requireAuth, type AuthPrefetch } from '../../middleware/auth.ts';
 import { startCachedMeetingRead } from '../../services/meeting-cache.ts';
+import { MEETING_PARTICIPANTS_MAX } from '../../services/meeting-invitees.ts';
 import {
   createMeetingBody,
   invitationBody,
@@ -36,7 +37,7 @@ export const createMeetingRoute = createRoute({
     'Every invited id must name an existing active user; otherwise 400 `unknown_users` with `details.unknownUserIds` and nothing is written.',
   request: { body: { ...jsonContent(createMeetingBody, 'The meeting'), required: true } },
   responses: {
-    201: jsonContent(meetingSchema, 'Created'),
+    201: jsonResponse(meetingSchema, 'Created'),
     ...errorResponses(400, 401, 413, 415, 503),
   },
 });
@@ -48,8 +49,8 @@ export const listMeetingsRoute = createRoute({
   summary: "The caller's meetings, newest start time first (keyset pagination)",
   request: { query: listMeetingsQuery },
   responses: {
-    200: jsonContent(meetingPageSchema, 'One page; pass nextCursor as cursor for the next'),
-    ...errorResponses(400, 401),
+    200: jsonResponse(meetingPageSchema, 'One page; pass nextCursor as cursor for the next'),
+    ...errorResponses(400, 401, 503),
   },
 });
 
@@ -62,8 +63,8 @@ export const getMeetingRoute = createRoute({
   summary: 'A meeting with its participants (participants only)',
   request: { params: meetingIdParams },
   responses: {
-    200: jsonContent(meetingSchema, 'The meeting'),
-    ...errorResponses(400, 401, 404),
+    200: jsonResponse(meetingSchema, 'The meeting'),
+    ...errorResponses(400, 401, 404, 503),
   },
 });
 
@@ -75,8 +76,8 @@ export const updateMeetingRoute = createRoute({
   description: 'Not for ended or cancelled meetings; the start time only while scheduled (409 `invalid_state`).',
   request: { params: meetingIdParams, body: { ...jsonContent(updateMeetingBody, 'Fields to change'), required: true } },
   responses: {
-    200: jsonContent(meetingSchema, 'The updated meeting'),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+    200: jsonResponse(meetingSchema, 'The updated meeting'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
@@ -85,10 +86,14 @@ export const inviteRoute = createRoute({
   method: 'post',
   path: '/{id}/invitations',
   summary: 'Invite users (host or cohost); users already in the meeting are skipped',
+  description:
+    'Every id must name an active user (400 `unknown_users` with `details.unknownUserIds`, nothing written). ' +
+    'Ended and cancelled meetings take no invitations (409 `invalid_state`); a meeting has at most ' +
+    `${MEETING_PARTICIPANTS_MAX} participants (409 \`participant_limit\`).`,
   request: { params: meetingIdParams, body: { ...jsonContent(invitationBody, 'Who to invite'), required: true } },
   responses: {
-    200: jsonContent(invitationResultSchema, 'Everyone in the meeting now'),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+    200: jsonResponse(invitationResultSchema, 'Everyone in the meeting now'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
@@ -97,10 +102,11 @@ export const startMeetingRoute = createRoute({
   method: 'post',
   path: '/{id}/start',
   summary: 'Start a scheduled meeting (host only)',
+  description: 'Only a scheduled meeting starts (409 `invalid_transition` otherwise).',
   request: { params: meetingIdParams },
   responses: {
-    200: jsonContent(meetingSchema, 'The meeting, now ongoing'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    200: jsonResponse(meetingSchema, 'The meeting, now ongoing'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
@@ -109,9 +115,10 @@ export const endMeetingRoute = createRoute({
   method: 'post',
   path: '/{id}/end',
   summary: 'End an ongoing meeting and record its statistics (host only)',
+  description: 'Only an ongoing meeting ends (409 `invalid_transition` otherwise).',
   request: { params: meetingIdParams },
   responses: {
-    200: jsonContent(meetingSchema, 'The meeting, now ended'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    200: jsonResponse(meetingSchema, 'The meeting, now ended'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });

@@ -6,7 +6,8 @@ import {
   participantStatusValues,
   MEETING_CODE_PATTERN,
 } from '@huddle/db';
-import { decodeMeetingCursor } from '../../services/meetings.ts';
+import { captionsSettingSchema, codePointLength, text } from '@huddle/protocol';
+import { decodeMeetingCursor, MEETING_CURSOR_PATTERN } from '../../services/meetings.ts';
 import { INVITEES_PER_REQUEST_MAX } from '../../services/meeting-invitees.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -34,14 +35,24 @@ export const meetingIdParams = z.object({
   id: uuid.openapi({ param: { name: 'id', in: 'path' }, example: '0b5d8a4e-4a9e-4cf2-9d35-0a1f7f2c9a11' }),
 });
 
-const title = z.string().trim().min(1).max(LIMITS.meetingTitleMax).openapi({ example: 'Weekly sync' });
+const title = text({ min: 1, max: LIMITS.meetingTitleMax, trim: true }).openapi({
+  description: `1–${LIMITS.meetingTitleMax} characters as sent; surrounding whitespace is removed`,
+  example: 'Weekly sync',
+});
 
 const startTime = z.iso
   .datetime({ offset: true })
   .transform((text) => new Date(text))
   .refine((date) => date.getTime() >= Date.now() - START_TIME_PAST_MS, 'must not be more than a day in the past')
   .refine((date) => date.getTime() <= Date.now() + START_TIME_FUTURE_MS, 'must be within five years')
-  .openapi({ type: 'string', format: 'date-time', example: '2027-01-15T09:30:00Z' });
+  .openapi({
+    type: 'string',
+    format: 'date-time',
+    description:
+      'ISO 8601 with `Z` or an offset; not more than a day (86,400 s) before the time of the request and not more ' +
+      'than five years (5 × 365 days) after it.',
+    example: '2027-01-15T09:30:00Z',
+  });
 
 const duration = z
   .number()
@@ -62,11 +73,30 @@ function depthOf(value: unknown, limit: number): number {
   return 1 + deepest;
 }
 
+/** Longest object key at any depth, in code points. */
 function longestKey(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;
-  const own = Array.isArray(value) ? 0 : Math.max(0, ...Object.keys(value).map((k) => k.length));
+  const own = Array.isArray(value) ? 0 : Math.max(0, ...Object.keys(value).map(codePointLength));
   const children = Array.isArray(value) ? value : Object.values(value);
   return children.reduce<number>((max, child) => Math.max(max, longestKey(child)), own);
+}
+
+/**
+ * The JSON Schema of the settings rules it can state: keys of at most maxKeyLength
+ * characters at every depth, and nesting at most maxDepth levels (settings itself is
+ * level 1; a value `levels` deep may hold containers `levels - 1` deep).
+ */
+function settingsJsonSchema(): Record<string, unknown> {
+  const keys = { type: 'string', maxLength: SETTINGS_LIMITS.maxKeyLength };
+  const scalar = { type: ['string', 'number', 'boolean', 'null'] };
+  let value: Record<string, unknown> = scalar;
+  for (let levels = 1; levels < SETTINGS_LIMITS.maxDepth; levels++) {
+    value = {
+      anyOf: [scalar, { type: 'array', items: value }, { type: 'object', propertyNames: keys, additionalProperties: value }],
+    };
+  }
+  // `captions` is the one key the system acts on (live captions; default true).
+  return { type: 'object', properties: { captions: { type: 'boolean' } }, propertyNames: keys, additionalProperties: value };
 }
 
 /** Free-form per-meeting settings: a JSON object, bounded in size, depth and key length. */
@@ -84,8 +114,19 @@ export const settings = z
     if (longestKey(value) > SETTINGS_LIMITS.maxKeyLength) {
       ctx.addIssue({ code: 'custom', message: `keys must be at most ${SETTINGS_LIMITS.maxKeyLength} characters` });
     }
+    // Settings the system acts on have a type: `captions` (live captions, default on).
+    if ('captions' in value && !captionsSettingSchema.safeParse(value.captions).success) {
+      ctx.addIssue({ code: 'custom', path: ['captions'], message: 'must be true or false (live captions; default true)' });
+    }
   })
-  .openapi({ type: 'object', example: { waitingRoom: true, muteOnEntry: false } });
+  .openapi('MeetingSettings', {
+    ...settingsJsonSchema(),
+    description:
+      `A JSON object of your own; at most ${SETTINGS_LIMITS.maxBytes} bytes as compact UTF-8 JSON ` +
+      `(JSON.stringify), nested at most ${SETTINGS_LIMITS.maxDepth} levels (this object is level 1), ` +
+      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. \`captions\` (boolean, default true) switches live captions.`,
+    example: { waitingRoom: true, muteOnEntry: false, captions: true },
+  });
 
 const userIds = z.array(uuid).max(INVITEES_PER_REQUEST_MAX);
 
@@ -94,10 +135,14 @@ export const createMeetingBody = z
     title,
     startTime,
     duration,
-    invitedUserIds: userIds.optional().openapi({ description: `At most ${INVITEES_PER_REQUEST_MAX}; duplicates and the caller are ignored` }),
+    invitedUserIds: userIds.optional().openapi({
+      description: `At most ${INVITEES_PER_REQUEST_MAX}; each must name an active user (400 \`unknown_users\` otherwise); duplicates and the caller are ignored`,
+    }),
     settings: settings.optional(),
   })
   .openapi('CreateMeeting');
+
+const updatableFields = ['title', 'startTime', 'duration', 'settings'] as const;
 
 export const updateMeetingBody = z
   .object({
@@ -107,32 +152,41 @@ export const updateMeetingBody = z
     settings: settings.optional().openapi({ description: 'Replaces the stored settings as a whole' }),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: 'set at least one of title, startTime, duration, settings',
+    message: `set at least one of ${updatableFields.join(', ')}`,
   })
-  .openapi('UpdateMeeting');
+  // Unknown fields are ignored, so "not empty" means one of the known ones.
+  .openapi('UpdateMeeting', {
+    minProperties: 1,
+    anyOf: updatableFields.map((field) => ({ required: [field] })),
+  });
 
 export const invitationBody = z
   .object({
-    userIds: userIds.min(1).openapi({ description: `1..${INVITEES_PER_REQUEST_MAX} user ids; users already in the meeting are skipped` }),
+    userIds: userIds.min(1).openapi({
+      description: `1..${INVITEES_PER_REQUEST_MAX} ids of active users (400 \`unknown_users\` otherwise); users already in the meeting are skipped`,
+    }),
   })
   .openapi('Invitation');
 
+/** A query-string integer: decimal digits only (no sign, exponent, spaces or `0x`). */
+const queryInteger = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback)
+    .openapi({ type: 'integer', pattern: undefined, minimum: min, maximum: max, default: fallback });
+
 export const listMeetingsQuery = z.object({
   status: z.enum(meetingStatusValues).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+  limit: queryInteger(1, 100, 20),
   cursor: z
     .string()
-    .max(200)
-    .transform((text, ctx) => {
-      const cursor = decodeMeetingCursor(text);
-      if (!cursor) {
-        ctx.addIssue({ code: 'custom', message: 'is not a cursor returned by this API' });
-        return z.NEVER;
-      }
-      return cursor;
-    })
+    .regex(MEETING_CURSOR_PATTERN, 'is not a cursor returned by this API')
+    .transform((text) => decodeMeetingCursor(text)!)
     .optional()
-    .openapi({ type: 'string', description: 'nextCursor of the previous page' }),
+    .openapi({ type: 'string', pattern: MEETING_CURSOR_PATTERN.source, description: 'nextCursor of the previous page' }),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -176,7 +230,7 @@ export const meetingPageSchema = z
         })
         .openapi('MeetingListItem'),
     ),
-    nextCursor: z.string().nullable(),
+    nextCursor: z.string().regex(MEETING_CURSOR_PATTERN).nullable(),
   })
   .openapi('MeetingPage');
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { errorResponses, jsonResponse } from '../../lib/openapi.ts';
 import { requireAuth } from '../../middleware/auth.ts';
 import { USER_LOOKUP_LIMIT } from '../../services/user-lookup.ts';
 import { userLookupQuery, userSchema, userSummarySchema } from './users.schemas.ts';
@@ -12,7 +12,7 @@ export const meRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   responses: {
-    200: jsonContent(userSchema, 'The caller'),
+    200: jsonResponse(userSchema, 'The caller'),
     ...errorResponses(401, 503),
   },
 });

@@ -8,8 +8,8 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, DEFAULT_MAX_BODY_BYTES } from '../src/upstash-gateway/gateway.ts';
-import type { Gateway } from '../src/upstash-gateway/gateway.ts';
+import { createGateway, DEFAULT_MAX_BODY_BYTES } from '../src/gateway.ts';
+import type { Gateway } from '../src/gateway.ts';
 import { gatewaySuite, REDIS_URL } from './gateway-fixture.ts';
 
 const { token: TOKEN, key, usedKeys } = gatewaySuite('upstash-gateway-http');
@@ -461,7 +461,7 @@ describe('Redis unreachable', () => {
 });
 
 describe('entrypoint (main.ts)', () => {
-  const main = fileURLToPath(new URL('../src/upstash-gateway/main.ts', import.meta.url));
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
   const start = (env: Record<string, string>) =>
     spawn(process.execPath, [main], {

@@ -5,7 +5,7 @@
  * Env: UPSTASH_REDIS_REST_TOKEN (required), GATEWAY_HOST (127.0.0.1),
  * GATEWAY_PORT (8079), REDIS_URL (redis://127.0.0.1:6379).
  *
- *   UPSTASH_REDIS_REST_TOKEN=dev node scripts/src/upstash-gateway/main.ts
+ *   UPSTASH_REDIS_REST_TOKEN=dev node gateway/src/main.ts
  */
 import { createGateway } from './gateway.ts';
 

@@ -1,11 +1,11 @@
 // The gateway seen through the real @upstash/redis client: data types, pipelines,
 // transactions, auto-pipelining, binary-safe strings and Redis errors, against the
-// local Redis. Raw-protocol cases live in upstash-gateway-http.test.ts.
+// local Redis. Raw-protocol cases live in gateway-http.test.ts.
 import { createClient, RESP_TYPES } from '@redis/client';
 import { Redis, errors } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../src/upstash-gateway/gateway.ts';
-import type { Gateway } from '../src/upstash-gateway/gateway.ts';
+import { createGateway } from '../src/gateway.ts';
+import type { Gateway } from '../src/gateway.ts';
 import { gatewaySuite, REDIS_URL } from './gateway-fixture.ts';
 
 const { token: TOKEN, key, usedKeys } = gatewaySuite('upstash-gateway');
