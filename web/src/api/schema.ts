@@ -20,6 +20,8 @@ export interface paths {
                 /** @description Alive */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -69,6 +71,8 @@ export interface paths {
                 /** @description Every dependency answered */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -91,6 +95,8 @@ export interface paths {
                 /** @description At least one dependency is down */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -131,7 +137,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Rate limit: 20 registrations per 600 s per IP.
+         * @description Usernames and emails are unique in any case (409 `username_taken` / `email_taken`). Rate limit: 20 registrations per 600 s per IP (429).
          */
         post: {
             parameters: {
@@ -150,15 +156,19 @@ export interface paths {
                 /** @description Created */
                 201: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -168,42 +178,56 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Rate limited; see Retry-After */
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
                 429: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -229,7 +253,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with username or email and password
-         * @description Unknown account, wrong password and disabled account all give 401 `invalid_credentials`. Rate limits: 30 attempts per 60 s per IP; 10 attempts per 900 s per login, cleared by a successful login.
+         * @description Unknown account, wrong password and disabled account all give 401 `invalid_credentials`. Rate limits: 30 attempts per 60 s per IP; 10 attempts per 900 s per login, cleared by a successful login (429).
          */
         post: {
             parameters: {
@@ -248,60 +272,80 @@ export interface paths {
                 /** @description Signed in */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["TokenPair"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Rate limited; see Retry-After */
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
                 429: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -346,51 +390,67 @@ export interface paths {
                 /** @description New pair */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["TokenPair"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -427,22 +487,54 @@ export interface paths {
                 /** @description Signed out */
                 204: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
+                413: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
+                415: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -477,24 +569,34 @@ export interface paths {
                 /** @description The caller */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -537,24 +639,32 @@ export interface paths {
                 /** @description The user */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["UserSummary"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -564,24 +674,34 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Rate limited; see Retry-After */
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
                 429: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -623,24 +743,45 @@ export interface paths {
                 /** @description One page; pass nextCursor as cursor for the next */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["MeetingPage"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -671,51 +812,67 @@ export interface paths {
                 /** @description Created */
                 201: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Meeting"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -752,24 +909,32 @@ export interface paths {
                 /** @description The meeting */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Meeting"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -779,6 +944,21 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -815,24 +995,32 @@ export interface paths {
                 /** @description The updated meeting */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Meeting"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -842,6 +1030,8 @@ export interface paths {
                 /** @description Not allowed for this caller */
                 403: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -851,6 +1041,8 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -860,24 +1052,43 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -897,7 +1108,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Invite users (host or cohost); users already in the meeting are skipped */
+        /**
+         * Invite users (host or cohost); users already in the meeting are skipped
+         * @description Every id must name an active user (400 `unknown_users` with `details.unknownUserIds`, nothing written). Ended and cancelled meetings take no invitations (409 `invalid_state`); a meeting has at most 1000 participants (409 `participant_limit`).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -917,24 +1131,32 @@ export interface paths {
                 /** @description Everyone in the meeting now */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["InvitationResult"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -944,6 +1166,8 @@ export interface paths {
                 /** @description Not allowed for this caller */
                 403: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -953,6 +1177,8 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -962,24 +1188,43 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1003,7 +1248,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a scheduled meeting (host only) */
+        /**
+         * Start a scheduled meeting (host only)
+         * @description Only a scheduled meeting starts (409 `invalid_transition` otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1018,24 +1266,32 @@ export interface paths {
                 /** @description The meeting, now ongoing */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Meeting"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1045,6 +1301,8 @@ export interface paths {
                 /** @description Not allowed for this caller */
                 403: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1054,6 +1312,8 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1063,6 +1323,43 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
+                413: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
+                415: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1086,7 +1383,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End an ongoing meeting and record its statistics (host only) */
+        /**
+         * End an ongoing meeting and record its statistics (host only)
+         * @description Only an ongoing meeting ends (409 `invalid_transition` otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1101,24 +1401,32 @@ export interface paths {
                 /** @description The meeting, now ended */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Meeting"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1128,6 +1436,8 @@ export interface paths {
                 /** @description Not allowed for this caller */
                 403: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1137,6 +1447,8 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1146,6 +1458,43 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
+                413: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
+                415: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1187,24 +1536,32 @@ export interface paths {
                 /** @description Where to connect, and the token */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["JoinGrant"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1214,6 +1571,8 @@ export interface paths {
                 /** @description Not allowed for this caller */
                 403: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1223,6 +1582,8 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1232,15 +1593,43 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
+                413: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
+                415: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1280,24 +1669,32 @@ export interface paths {
                 /** @description The summary */
                 200: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["MeetingSummary"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1307,15 +1704,21 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1343,7 +1746,7 @@ export interface paths {
         put?: never;
         /**
          * Queue an AI task for a meeting
-         * @description Participants only (404 for meetings the caller is not in, 403 after declining). Audio is base64 and decodes to at most 512 KiB; sentiment text is at most 10,000 characters. After a meeting ended only `summary` and `sentiment` are accepted (409 `meeting_ended` otherwise); a cancelled meeting takes none. Results arrive asynchronously (live to the room, and in the media node's insights history) under the returned taskId.
+         * @description Participants only (404 for meetings the caller is not in, 403 after declining). Audio is base64 and decodes to at most 512 KiB; sentiment text is at most 10,000 characters. After a meeting ended only `summary` and `sentiment` are accepted (409 `meeting_ended` otherwise); a cancelled meeting takes none. Results arrive asynchronously (live to the room, and in the media node's insights history) under the returned taskId. Rate limit: `AI_TASKS_PER_MINUTE` (default 120) queued tasks per user per minute (429 with Retry-After); only tasks that would be queued count, so a request refused with 403, 404 or 409 costs nothing.
          */
         post: {
             parameters: {
@@ -1379,6 +1782,15 @@ export interface paths {
                             mimeType: "audio/wav" | "audio/webm" | "audio/ogg" | "audio/mpeg" | "audio/pcm";
                             sampleRate?: 16000 | 48000;
                             language?: string;
+                            utterance?: {
+                                name: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                endedAt: string;
+                                startMs: number;
+                                endMs: number;
+                            };
                         };
                     } | {
                         /** @enum {string} */
@@ -1397,6 +1809,7 @@ export interface paths {
                         payload?: {
                             sources?: ("chat" | "transcripts")[];
                             maxSentences?: number;
+                            sinceMinutes?: number;
                         };
                     };
                 };
@@ -1405,24 +1818,32 @@ export interface paths {
                 /** @description Queued */
                 202: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["AiTaskAccepted"];
                     };
                 };
-                /** @description Invalid input (malformed JSON or failing fields) */
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
                 400: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing, invalid or revoked credentials */
+                /** @description Missing, invalid, expired or revoked credentials */
                 401: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1432,6 +1853,8 @@ export interface paths {
                 /** @description Not allowed for this caller */
                 403: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1441,6 +1864,8 @@ export interface paths {
                 /** @description Not found (or not visible to this caller) */
                 404: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1450,33 +1875,56 @@ export interface paths {
                 /** @description Conflicts with the current state */
                 409: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 1 MiB */
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
                 413: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
                 415: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A dependency is unavailable */
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
                 503: {
                     headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1485,6 +1933,59 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI 3.1 document */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The document */
+                200: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1528,7 +2029,10 @@ export interface components {
              * @example ada@example.com
              */
             email: string;
-            /** @example correct horse battery staple */
+            /**
+             * @description 8–128 characters, not one character repeated, not one of the most common passwords (any case), and not the username or the email (any case).
+             * @example correct horse battery staple
+             */
             password: string;
             /** @example Ada Lovelace */
             fullName?: string | null;
@@ -1600,10 +2104,14 @@ export interface components {
             status: "pending" | "accepted" | "declined" | "joined" | "left";
         };
         CreateMeeting: {
-            /** @example Weekly sync */
+            /**
+             * @description 1–200 characters as sent; surrounding whitespace is removed
+             * @example Weekly sync
+             */
             title: string;
             /**
              * Format: date-time
+             * @description ISO 8601 with `Z` or an offset; not more than a day (86,400 s) before the time of the request and not more than five years (5 × 365 days) after it.
              * @example 2027-01-15T09:30:00Z
              */
             startTime: string;
@@ -1612,15 +2120,52 @@ export interface components {
              * @example 45
              */
             duration: number;
-            /** @description At most 500; duplicates and the caller are ignored */
+            /** @description At most 500; each must name an active user (400 `unknown_users` otherwise); duplicates and the caller are ignored */
             invitedUserIds?: string[];
-            /**
-             * @example {
-             *       "waitingRoom": true,
-             *       "muteOnEntry": false
-             *     }
-             */
-            settings?: Record<string, never>;
+            settings?: components["schemas"]["MeetingSettings"];
+        };
+        /**
+         * @description A JSON object of your own; at most 8192 bytes as compact UTF-8 JSON (JSON.stringify), nested at most 5 levels (this object is level 1), keys at most 64 characters. `captions` (boolean, default true) switches live captions.
+         * @example {
+         *       "waitingRoom": true,
+         *       "muteOnEntry": false,
+         *       "captions": true
+         *     }
+         */
+        MeetingSettings: {
+            captions?: boolean;
+        } & {
+            [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | ((string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
+                [key: string]: string | number | boolean | null;
+            })[] | {
+                [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[] | {
+                    [key: string]: string | number | boolean | null;
+                };
+            })[] | {
+                [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
+                    [key: string]: string | number | boolean | null;
+                })[] | {
+                    [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[] | {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            })[] | {
+                [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
+                    [key: string]: string | number | boolean | null;
+                })[] | {
+                    [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[] | {
+                        [key: string]: string | number | boolean | null;
+                    };
+                })[] | {
+                    [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
+                        [key: string]: string | number | boolean | null;
+                    })[] | {
+                        [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[] | {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
         };
         MeetingPage: {
             items: components["schemas"]["MeetingListItem"][];
@@ -1659,10 +2204,14 @@ export interface components {
             };
         };
         UpdateMeeting: {
-            /** @example Weekly sync */
+            /**
+             * @description 1–200 characters as sent; surrounding whitespace is removed
+             * @example Weekly sync
+             */
             title?: string;
             /**
              * Format: date-time
+             * @description ISO 8601 with `Z` or an offset; not more than a day (86,400 s) before the time of the request and not more than five years (5 × 365 days) after it.
              * @example 2027-01-15T09:30:00Z
              */
             startTime?: string;
@@ -1671,22 +2220,15 @@ export interface components {
              * @example 45
              */
             duration?: number;
-            /**
-             * @description Replaces the stored settings as a whole
-             * @example {
-             *       "waitingRoom": true,
-             *       "muteOnEntry": false
-             *     }
-             */
-            settings?: Record<string, never>;
-        };
+            settings?: components["schemas"]["MeetingSettings"] & unknown;
+        } | unknown | unknown | unknown | unknown;
         InvitationResult: {
             participants: components["schemas"]["Participant"][];
             /** @description Users this request added */
             invitedUserIds: string[];
         };
         Invitation: {
-            /** @description 1..500 user ids; users already in the meeting are skipped */
+            /** @description 1..500 ids of active users (400 `unknown_users` otherwise); users already in the meeting are skipped */
             userIds: string[];
         };
         JoinGrant: {
@@ -1747,7 +2289,21 @@ export interface components {
             taskId: string;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The path exists but not with this method (`method_not_allowed`); `Allow` lists its methods */
+        MethodNotAllowed: {
+            headers: {
+                /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                "X-Request-Id": string;
+                /** @description The methods this path supports, e.g. `GET, HEAD, PATCH, OPTIONS` */
+                Allow: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;

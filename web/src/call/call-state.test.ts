@@ -93,6 +93,8 @@ describe('call state', () => {
       text: 'good morning',
       startedAt: '2026-11-30T10:00:00.000Z',
       endedAt: '2026-11-30T10:00:02.000Z',
+      startMs: 60_000,
+      endMs: 62_000,
     };
     const state = run([
       joined,

@@ -56,7 +56,7 @@ export function EndedPage() {
       <AppHeader />
       <main className="page narrow" data-testid="end-screen">
         <h1>{summary?.status === 'ended' ? 'The meeting has ended' : 'You left the meeting'}</h1>
-        {reason && <p className="lead">{reason}.</p>}
+        {reason && ending?.reason !== 'meeting_ended' && <p className="lead">{reason}.</p>}
         <FormError message={error} />
         {summary && (
           <article className="card">

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { startIfHost } from '../call/edge-join.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { VideoView } from '../components/VideoView.tsx';
@@ -60,9 +61,11 @@ export function LobbyPage() {
     };
   }, []);
 
-  const join = () => {
+  const join = async () => {
     handedOff.current = true;
     lobbyHandoff.put(id, { ...tracks, micMuted, cameraOff });
+    // The host's arrival starts a scheduled meeting (its clock and statistics begin).
+    if (session) await startIfHost(id, session.user.id);
     navigate(`/meetings/${id}/call`);
   };
 
@@ -113,7 +116,7 @@ export function LobbyPage() {
             {problems.map((p) => (
               <FormError key={p} message={p} />
             ))}
-            <button type="button" className="button" onClick={join}>
+            <button type="button" className="button" onClick={() => void join()}>
               Join now
             </button>
             <Link to={`/meetings/${id}`}>Back to the meeting</Link>

@@ -24,6 +24,17 @@ import { livekitSkipReason, startLivekitServer, type LivekitServer } from '../..
 import { createNetns, type Netns } from '../../../scripts/src/testing/netns.ts';
 
 export const webRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** The local offline transcriber (scripts/services.sh `transcriber`) the captions pipeline calls. */
+export const transcribeUrl = process.env.TRANSCRIBE_URL ?? `http://127.0.0.1:${process.env.HUDDLE_TRANSCRIBER_PORT ?? 8090}`;
+
+/** Whether the transcriber answers its health check. */
+export async function transcriberUp(): Promise<boolean> {
+  try {
+    return (await fetch(`${transcribeUrl}/health`, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false;
+  }
+}
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
 /** The SFU a stack runs. */
@@ -126,7 +137,10 @@ export async function startWebStack(backend: StackBackend = 'livekit'): Promise<
       AI_TASKS_STREAM: `test:${tag}:ai:tasks`,
       AI_TASKS_DEAD: `test:${tag}:ai:tasks:dead`,
       AI_TASKS_DELAYED: `test:${tag}:ai:tasks:delayed`,
-      ...(process.env.TRANSCRIBE_URL ? { TRANSCRIBE_URL: process.env.TRANSCRIBE_URL } : {}),
+      AI_CONCURRENCY: '2',
+      AI_CPU_THREADS: '1',
+      TRANSCRIBE_URL: transcribeUrl,
+      TRANSCRIBE_MODEL: process.env.TRANSCRIBE_MODEL ?? 'whisper-tiny.en',
     };
     const startNode = async () => {
       const config = loadConfig({ ...nodeEnv, MEDIA_NODE_ID: `web-${tag}-${nodes.length}` });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { meetingStatusValues } from '@huddle/db';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { errorResponses, jsonResponse } from '../../lib/openapi.ts';
 import { requireAuth } from '../../middleware/auth.ts';
 import { meetingIdParams } from '../meetings/meetings.schemas.ts';
 
@@ -43,7 +43,7 @@ export const summaryRoute = createRoute({
   middleware: [requireAuth] as const,
   request: { params: meetingIdParams },
   responses: {
-    200: jsonContent(meetingSummarySchema, 'The summary'),
+    200: jsonResponse(meetingSummarySchema, 'The summary'),
     ...errorResponses(400, 401, 404, 503),
   },
 });

@@ -30,7 +30,7 @@ export const lookupRoute = createRoute({
   middleware: [requireAuth] as const,
   request: { query: userLookupQuery },
   responses: {
-    200: jsonContent(userSummarySchema, 'The user'),
+    200: jsonResponse(userSummarySchema, 'The user'),
     ...errorResponses(400, 401, 404, 429, 503),
   },
 });
