@@ -93,26 +93,18 @@ export function LobbyPage() {
             </div>
           </div>
           <div className="form">
-            <label>
-              Microphone
-              <select value={choice.micId ?? tracks.mic?.getSettings().deviceId ?? ''} onChange={(e) => setChoice((c) => ({ ...c, micId: e.target.value }))}>
-                {devices.mics.map((d, i) => (
-                  <option key={d.deviceId || i} value={d.deviceId}>
-                    {d.label || `Microphone ${i + 1}`}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Camera
-              <select value={choice.cameraId ?? tracks.camera?.getSettings().deviceId ?? ''} onChange={(e) => setChoice((c) => ({ ...c, cameraId: e.target.value }))}>
-                {devices.cameras.map((d, i) => (
-                  <option key={d.deviceId || i} value={d.deviceId}>
-                    {d.label || `Camera ${i + 1}`}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <DeviceSelect
+              label="Microphone"
+              devices={devices.mics}
+              value={choice.micId ?? tracks.mic?.getSettings().deviceId ?? ''}
+              onChange={(micId) => setChoice((c) => ({ ...c, micId }))}
+            />
+            <DeviceSelect
+              label="Camera"
+              devices={devices.cameras}
+              value={choice.cameraId ?? tracks.camera?.getSettings().deviceId ?? ''}
+              onChange={(cameraId) => setChoice((c) => ({ ...c, cameraId }))}
+            />
             {problems.map((p) => (
               <FormError key={p} message={p} />
             ))}
@@ -124,5 +116,21 @@ export function LobbyPage() {
         </div>
       </main>
     </>
+  );
+}
+
+/** A labelled choice of one kind of device (names appear once the browser allowed a device). */
+function DeviceSelect({ label, devices, value, onChange }: { label: string; devices: MediaDeviceInfo[]; value: string; onChange(deviceId: string): void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {devices.map((d, i) => (
+          <option key={d.deviceId || i} value={d.deviceId}>
+            {d.label || `${label} ${i + 1}`}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

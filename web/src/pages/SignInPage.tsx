@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, apiErrorMessage, sessionStore } from '../api/client.ts';
 import { sessionFromTokens } from '../api/auth-fetch.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { usePageTitle } from '../lib/page-title.ts';
+import { useFormAction } from '../lib/use-form-action.ts';
 
 /** Where to go after signing in: a local path from ?next=, else the meetings list. */
 export function safeNext(next: string | null): string {
@@ -22,23 +22,10 @@ export function SignInPage() {
   usePageTitle('Sign in');
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(String(form.get('login')), String(form.get('password')));
-      navigate(safeNext(params.get('next')), { replace: true });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useFormAction(async (form) => {
+    await signIn(String(form.get('login')), String(form.get('password')));
+    navigate(safeNext(params.get('next')), { replace: true });
+  });
 
   return (
     <>

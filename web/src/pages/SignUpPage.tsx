@@ -1,9 +1,9 @@
-import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, apiErrorMessage } from '../api/client.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { usePageTitle } from '../lib/page-title.ts';
+import { useFormAction } from '../lib/use-form-action.ts';
 import { safeNext, signIn } from './SignInPage.tsx';
 
 /** The failing fields of a 400, as one readable line. */
@@ -19,30 +19,17 @@ export function SignUpPage() {
   usePageTitle('Create an account');
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const { busy, error, onSubmit } = useFormAction(async (form) => {
     const username = String(form.get('username'));
     const password = String(form.get('password'));
     const fullName = String(form.get('fullName')).trim();
-    setBusy(true);
-    setError(null);
-    try {
-      const { error: failed } = await api.POST('/api/v1/auth/register', {
-        body: { username, email: String(form.get('email')), password, ...(fullName ? { fullName } : {}) },
-      });
-      if (failed) throw new Error(fieldErrors(failed) ?? apiErrorMessage(failed, 'Could not create the account.'));
-      await signIn(username, password);
-      navigate(safeNext(params.get('next')), { replace: true });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const { error: failed } = await api.POST('/api/v1/auth/register', {
+      body: { username, email: String(form.get('email')), password, ...(fullName ? { fullName } : {}) },
+    });
+    if (failed) throw new Error(fieldErrors(failed) ?? apiErrorMessage(failed, 'Could not create the account.'));
+    await signIn(username, password);
+    navigate(safeNext(params.get('next')), { replace: true });
+  });
 
   return (
     <>

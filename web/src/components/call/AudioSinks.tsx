@@ -1,17 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useTrackElement } from '../../lib/use-track-element.ts';
 import type { RemoteTrack, RemoteTrackSnapshot } from '../../media/remote-tracks.ts';
 
 function AudioSink({ track }: { track: MediaStreamTrack }) {
   const ref = useRef<HTMLAudioElement>(null);
-  useEffect(() => {
-    const audio = ref.current;
-    if (!audio) return;
-    audio.srcObject = new MediaStream([track]);
-    void audio.play().catch(() => undefined);
-    return () => {
-      audio.srcObject = null;
-    };
-  }, [track]);
+  useTrackElement(ref, track);
   // Live speech has no caption track: the call's live captions (CaptionsBar) transcribe it.
   // biome-ignore lint/a11y/useMediaCaption: live audio, captioned by the captions bar
   return <audio ref={ref} autoPlay />;
