@@ -269,11 +269,11 @@ export class CallSession {
 
   async #afterConnect(signaling: SignalingClient): Promise<void> {
     try {
-      if (!this.#historyLoaded) {
-        const page = await signaling.call({ method: 'chat.history', data: { limit: 50 } }, chatHistoryResponse);
-        this.#historyLoaded = true;
-        this.#dispatch({ type: 'chatHistory', messages: page.messages, nextCursor: page.nextCursor });
-      }
+      // The latest page on every (re)connect: what was said while we were away is merged
+      // in (stored messages are shown once); older pages load on request.
+      const page = await signaling.call({ method: 'chat.history', data: { limit: 50 } }, chatHistoryResponse);
+      this.#dispatch({ type: 'chatHistory', messages: page.messages, nextCursor: this.#historyLoaded ? this.#snapshot.call.chatCursor : page.nextCursor });
+      this.#historyLoaded = true;
       for (const [clientMsgId, text] of this.#outbox) void this.#deliverChat(clientMsgId, text);
     } catch (error) {
       console.warn('after-connect work failed', error);

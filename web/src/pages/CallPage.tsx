@@ -28,8 +28,10 @@ function newSession(meetingId: string): CallSession {
 
 export function CallPage() {
   const { id = '' } = useParams();
-  const setup = lobbyHandoff.get(id);
-  if (!setup) return <Navigate to={`/meetings/${id}/lobby`} replace />;
+  // Decided once: the call takes the lobby's setup over, and later renders (a token
+  // refresh re-renders the tree) must not send a running call back to the lobby.
+  const [fromLobby] = useState(() => lobbyHandoff.get(id) !== undefined);
+  if (!fromLobby) return <Navigate to={`/meetings/${id}/lobby`} replace />;
   return <Call meetingId={id} />;
 }
 
