@@ -13,7 +13,7 @@ import { usePageTitle } from '../lib/page-title.ts';
 type MeetingSummary = components['schemas']['MeetingSummary'];
 
 /** How long the end screen waits for the media node's summary, in ms. */
-const SUMMARY_WAIT_MS = 60_000;
+const SUMMARY_WAIT_MS = 180_000;
 const POLL_MS = 3_000;
 
 /** After the call: why it ended, the meeting's numbers, its summary and the talk-time chart. */
