@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'suites',
-          include: ['{db,protocol,edge,media-node,gateway,scripts}/{src,test}/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['{db,protocol,edge,media-node,gateway,scripts,web}/{src,test}/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, contract],
         },
       },

@@ -16,6 +16,7 @@ import { usersRouter } from './routes/users/users.index.ts';
 import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
+import { summaryRouter } from './routes/summary/summary.index.ts';
 
 const openApiRoute = createRoute({
   method: 'get',
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/users', usersRouter);
   app.route('/api/v1/meetings', meetingsRouter);
   app.route('/api/v1/meetings', joinRouter);
+  app.route('/api/v1/meetings', summaryRouter);
   app.route('/api/v1/ai', aiRouter);
 
   // Built on the first request, when every route is registered; the routes never change.

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestHarness, type TestHarness } from 'wrangler';
 
@@ -48,6 +49,9 @@ export async function startEdge(
       },
     ],
   });
+  // wrangler.toml serves the web client from web/dist ([assets]); the directory must
+  // exist even when the client was never built (these tests do not fetch assets).
+  mkdirSync(`${root}web/dist`, { recursive: true });
   const { url } = await server.listen();
   return {
     // Base URL of the Worker on loopback, for HTTP clients outside this process.

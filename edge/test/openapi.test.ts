@@ -146,6 +146,10 @@ describe('429 wherever a rate limit applies', () => {
     ['POST /api/v1/auth/refresh', (ip) => edge.fetch('/api/v1/auth/refresh', postJson({ refreshToken: invitee.refreshToken }, { 'cf-connecting-ip': ip }))],
     ['GET /api/v1/users/me', (ip) => edge.fetch('/api/v1/users/me', { headers: asUser(ip) })],
     [
+      'GET /api/v1/users/lookup',
+      (ip) => edge.fetch(`/api/v1/users/lookup?login=${encodeURIComponent(invitee.user.username)}`, { headers: asUser(ip) }),
+    ],
+    [
       'POST /api/v1/meetings',
       async (ip) => {
         const response = await edge.fetch('/api/v1/meetings', {
@@ -184,6 +188,7 @@ describe('429 wherever a rate limit applies', () => {
         }),
     ],
     ['POST /api/v1/meetings/{id}/end', (ip) => edge.fetch(`/api/v1/meetings/${meetingId}/end`, { method: 'POST', headers: asUser(ip) })],
+    ['GET /api/v1/meetings/{id}/summary', (ip) => edge.fetch(`/api/v1/meetings/${meetingId}/summary`, { headers: asUser(ip) })],
     [
       'POST /api/v1/auth/logout',
       async (ip) => {
@@ -227,7 +232,9 @@ describe('429 wherever a rate limit applies', () => {
       return '429' in (doc.paths[path]?.[method.toLowerCase()]?.responses ?? {});
     });
     expect(limited.sort()).toEqual(documented429.sort());
-    // Today: registration and login per address, AI tasks per user.
-    expect(limited).toEqual(expect.arrayContaining(['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'POST /api/v1/ai/tasks']));
+    // Today: registration and login per address, AI tasks and user look-ups per user.
+    expect(limited).toEqual(
+      expect.arrayContaining(['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'POST /api/v1/ai/tasks', 'GET /api/v1/users/lookup']),
+    );
   });
 });
