@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testSecrets, type EdgeUnderTest } from '../edge/test/harness.ts';
 import { testDatabaseUrl } from '../edge/test/join-fixtures.ts';
 import { spawnNodeEdge, type NodeEdge } from '../edge/test/node-edge.ts';
-import { ensureSchemathesis, failureReport, maxTimeSeconds, runSchemathesis, seedArgs, summary } from './schemathesis/run.ts';
+import { ensureSchemathesis, failureReport, maxTimeSeconds } from './schemathesis/run.ts';
 import { edgeTargetSettings, prepareEdgeTarget, type EdgeTarget } from './schemathesis/edge-target.ts';
 
 const seconds = maxTimeSeconds(60);
@@ -35,17 +35,7 @@ afterAll(async () => {
 
 describe('Schemathesis against the edge under Node', () => {
   it(`finds no server error or contract failure in any operation but logout (${seconds} s budget)`, async () => {
-    const result = await runSchemathesis({
-      name: 'edge-node',
-      st,
-      schemaUrl: `${node.url}/api/v1/openapi.json`,
-      args: [...target.args(), '--exclude-path', '/api/v1/auth/logout', '--max-examples', '15', '--max-time', String(seconds), ...seedArgs()],
-      userIds: [target.host.user.id, target.guest.user.id],
-      meetingIds: target.meetingIds,
-      credentials: { login: target.host.user.username, password: target.host.password },
-      killAfterMs: (seconds + 240) * 1000,
-    });
-    console.info(summary('edge under Node', result));
+    const result = await target.fuzz({ name: 'edge-node', st, baseUrl: node.url, seconds, maxExamples: 15 });
     expect(result.exitCode, failureReport(result)).toBe(0);
     expect(result.testCases).toBeGreaterThan(50);
     expect(node.stderr()).not.toMatch(/\bat \S+ \(|TypeError|RangeError/);

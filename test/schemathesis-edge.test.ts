@@ -28,17 +28,7 @@ afterAll(async () => {
 
 describe('Schemathesis against the edge in workerd', () => {
   it(`finds no server error or contract failure in any operation but logout (${seconds} s budget)`, async () => {
-    const result = await runSchemathesis({
-      name: 'edge',
-      st,
-      schemaUrl: `${edge.url}/api/v1/openapi.json`,
-      args: [...target.args(), '--exclude-path', '/api/v1/auth/logout', '--max-examples', '25', '--max-time', String(seconds), ...seedArgs()],
-      userIds: [target.host.user.id, target.guest.user.id],
-      meetingIds: target.meetingIds,
-      credentials: { login: target.host.user.username, password: target.host.password },
-      killAfterMs: (seconds + 240) * 1000,
-    });
-    console.info(summary('edge', result));
+    const result = await target.fuzz({ name: 'edge', st, baseUrl: edge.url, seconds, maxExamples: 25 });
     expect(result.exitCode, failureReport(result)).toBe(0);
     expect(result.testCases).toBeGreaterThan(100);
   }, (seconds + 300) * 1000);

@@ -7,6 +7,7 @@ import { redisKeys } from '@huddle/protocol';
 import type { EdgeUnderTest } from '../../edge/test/harness.ts';
 import { openTestRedis, TestRegistry } from '../../edge/test/join-fixtures.ts';
 import { authHeaders, randomSuffix, registerAndLogin, type SignedInUser } from '../../edge/test/users-helper.ts';
+import { runSchemathesis, seedArgs, summary, type SchemathesisResult } from './run.ts';
 
 /** Edge settings (vars) a fuzzed edge runs with. */
 export interface EdgeTargetSettings extends Record<string, string> {
@@ -22,8 +23,13 @@ export interface EdgeTarget {
   host: SignedInUser;
   guest: SignedInUser;
   meetingIds: string[];
-  /** Arguments for `st run`: the host's token, a client address of the run's own (rate limits), bounded examples. */
+  /** Arguments for `st run`: the host's token, a client address of the run's own (rate limits), one worker. */
   args(token?: string): string[];
+  /**
+   * Runs Schemathesis on every operation but logout (which would end the host's session),
+   * as the host, bounded by `seconds` and `maxExamples`; logs a summary line.
+   */
+  fuzz(run: { name: string; st: string; baseUrl: string; seconds: number; maxExamples: number }): Promise<SchemathesisResult>;
   close(): Promise<void>;
 }
 
@@ -64,11 +70,7 @@ export async function prepareEdgeTarget(
     if (created.status !== 201) throw new Error(`meeting not created: ${created.status} ${await created.text()}`);
     meetingIds.push(((await created.json()) as { id: string }).id);
   }
-  return {
-    host,
-    guest,
-    meetingIds,
-    args: (token = host.accessToken) => [
+  const args = (token = host.accessToken) => [
       '--header', `Authorization: Bearer ${token}`,
       '--header', `CF-Connecting-IP: 198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`,
       '--request-timeout', '30',
@@ -76,7 +78,26 @@ export async function prepareEdgeTarget(
       // threads, which CPython 3.11 answers with "SystemError: AST constructor recursion depth
       // mismatch" now and then — a failed run that is no fault of the API.
       '--workers', '1',
-    ],
+  ];
+  return {
+    host,
+    guest,
+    meetingIds,
+    args,
+    async fuzz({ name, st, baseUrl, seconds, maxExamples }) {
+      const result = await runSchemathesis({
+        name,
+        st,
+        schemaUrl: `${baseUrl}/api/v1/openapi.json`,
+        args: [...args(), '--exclude-path', '/api/v1/auth/logout', '--max-examples', String(maxExamples), '--max-time', String(seconds), ...seedArgs()],
+        userIds: [host.user.id, guest.user.id],
+        meetingIds,
+        credentials: { login: host.user.username, password: host.password },
+        killAfterMs: (seconds + 240) * 1000,
+      });
+      console.info(summary(name, result));
+      return result;
+    },
     async close() {
       await registry.clear();
       await redis.del(settings.AI_TASKS_STREAM, ...meetingIds.map((id) => redisKeys.meetingNode(id)));
