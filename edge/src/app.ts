@@ -17,6 +17,7 @@ import { usersRouter } from './routes/users/users.index.ts';
 import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
+import { summaryRouter } from './routes/summary/summary.index.ts';
 
 const openApiRoute = createRoute({
   method: 'get',
@@ -94,9 +95,15 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/users', usersRouter);
   app.route('/api/v1/meetings', meetingsRouter);
   app.route('/api/v1/meetings', joinRouter);
+  app.route('/api/v1/meetings', summaryRouter);
   app.route('/api/v1/ai', aiRouter);
 
-  app.openapi(openApiRoute, (c) => c.json(edgeOpenApiDocument(app), 200));
+  // Built on the first request, when every route is registered; the routes never change.
+  let document: object | undefined;
+  app.openapi(openApiRoute, (c) => {
+    document ??= edgeOpenApiDocument(app);
+    return c.json(document, 200);
+  });
 
   // Answered, not thrown: a throw here would skip the security headers (Hono calls the
   // not-found handler outside the middleware chain's error handling).

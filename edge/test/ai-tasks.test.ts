@@ -268,4 +268,21 @@ describe('POST /api/v1/ai/tasks: per-user rate limit', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await redis.xlen(limitedStream)).toBe(3);
   });
+
+  it('counts only tasks that would be queued: 404, 403 and 409 refusals leave the quota untouched', async () => {
+    const user = await registerAndLogin(limited);
+    const other = await registerAndLogin(limited);
+    const open = await insertMeeting(pg, { hostId: user.user.id, status: 'ongoing', participants: [] });
+    const ended = await insertMeeting(pg, { hostId: user.user.id, status: 'ended', participants: [] });
+    const send = (body: unknown) =>
+      limited.fetch('/api/v1/ai/tasks', { method: 'POST', headers: authHeaders(user.accessToken), body: JSON.stringify(body) });
+    const audio = { audio: pcm(3_200), sampleRate: 16_000 };
+    for (let i = 0; i < 4; i++) {
+      expect((await send({ type: 'sentiment', meetingId: randomUUID(), payload: { text: 'fine' } })).status).toBe(404);
+      expect((await send({ type: 'speech_activity', meetingId: open, payload: { ...audio, userId: other.user.id } })).status).toBe(403);
+      expect((await send({ type: 'speech_activity', meetingId: ended, payload: audio })).status).toBe(409);
+    }
+    for (let i = 0; i < 3; i++) expect((await send({ type: 'sentiment', meetingId: open, payload: { text: 'fine' } })).status).toBe(202);
+    expect((await send({ type: 'sentiment', meetingId: open, payload: { text: 'fine' } })).status).toBe(429);
+  });
 });

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestHarness, type TestHarness } from 'wrangler';
 
@@ -26,7 +27,7 @@ export interface EdgeUnderTest {
  */
 export async function startEdge(
   options: { databaseUrl?: string; vars?: Record<string, string>; secrets?: Record<string, string> } = {},
-): Promise<EdgeUnderTest> {
+): Promise<EdgeUnderTest & { url: string }> {
   const databaseUrl =
     options.databaseUrl ?? process.env.TEST_DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle_test';
   // wrangler reads the local Hyperdrive target from this variable when it starts the Worker.
@@ -48,8 +49,13 @@ export async function startEdge(
       },
     ],
   });
-  await server.listen();
+  // wrangler.toml serves the web client from web/dist ([assets]); the directory must
+  // exist even when the client was never built (these tests do not fetch assets).
+  mkdirSync(`${root}web/dist`, { recursive: true });
+  const { url } = await server.listen();
   return {
+    // Base URL of the Worker on loopback, for HTTP clients outside this process.
+    url: url.origin,
     fetch: (path, init) => server.fetch(path, init as never) as unknown as Promise<Response>,
     close: () => server.close(),
     logs: () => server.getLogs().map((entry) => JSON.stringify(entry)),

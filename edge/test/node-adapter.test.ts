@@ -1,12 +1,11 @@
 // The edge under Node: edge/src/node.ts started as its own process (@hono/node-server on
 // a free port), driven over real HTTP. Same app, same answers as in workerd.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Redis } from '@upstash/redis';
-import { fileURLToPath } from 'node:url';
 import { TokenVerifier } from 'livekit-server-sdk';
 import type { Redis as TcpRedis } from 'ioredis';
 import { decodeTaskEntry, meetingRoomName, redisKeys } from '@huddle/protocol';
@@ -15,8 +14,8 @@ import { LOGIN_LIMITS } from '../src/services/auth.ts';
 import { remainingHits } from '../src/services/rate-limit.ts';
 import { authHeaders, randomSuffix, registerAndLogin, roomInWindow, type SignedInUser } from './users-helper.ts';
 import { openTestRedis, testDatabaseUrl, TestRegistry } from './join-fixtures.ts';
+import { spawnNodeEdge } from './node-edge.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const stream = `test:${randomSuffix()}:ai:tasks`;
 const children: ChildProcess[] = [];
 let base: string;
@@ -28,28 +27,13 @@ const meetingIds: string[] = [];
 
 /** Starts edge/src/node.ts on a free port and resolves with its base URL. */
 async function startNodeEdge(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['edge/src/node.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, EDGE_PORT: '0', EDGE_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  child.stderr!.on('data', (chunk: Buffer) => {
+  const edge = await spawnNodeEdge(env);
+  children.push(edge.child);
+  stderr += edge.stderr();
+  edge.child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  let stdout = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node edge did not start: ${stderr}`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`node edge exited (${code}): ${stderr}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /"port":(\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${match[1]}`);
-      }
-    });
-  });
+  return edge.url;
 }
 
 const nodeEdgeEnv = (extra: Record<string, string>): Record<string, string> => ({

@@ -1,16 +1,18 @@
 import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import { Redis } from 'ioredis';
 import { TokenVerifier, WebhookReceiver } from 'livekit-server-sdk';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createNodeDb, pingDatabase, type NodeDb } from '@huddle/db';
 import type { MediaNodeConfig } from './config.ts';
+import { allowedMethods } from './http/allowed-methods.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { historyRoutes } from './http/history.routes.ts';
 import { livekitWebhookRoutes } from './http/livekit-webhook.routes.ts';
 import { metricsRoutes } from './http/metrics.routes.ts';
+import { createRouter, jsonResponse, mediaNodeOpenApiDocument } from './http/openapi.ts';
 import { createMetrics, type MediaMetrics } from './metrics.ts';
 import { NodeRegistry } from './registry/node-registry.ts';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './signaling/connection.ts';
@@ -24,6 +26,14 @@ import { startSfuEngine, type SfuEngine, type SfuStartResult } from './sfu/index
 import { LivekitWebhooks } from './sfu/livekit/webhooks.ts';
 import { CaptionsService } from './captions/service.ts';
 import { redisKeys } from '@huddle/protocol';
+
+const openApiRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  tags: ['meta'],
+  summary: 'This OpenAPI 3.1 document',
+  responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The document') },
+});
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface MediaNodeOptions {
@@ -143,7 +153,10 @@ export class MediaNodeServer {
           await sfuEngine?.disconnect?.(meetingId, userId);
         },
       });
-      const app = new Hono()
+      const app = createRouter();
+      let document: object | undefined;
+      app.use('*', allowedMethods(() => app.routes));
+      app
         .route(
           '/',
           healthRoutes({
@@ -168,7 +181,12 @@ export class MediaNodeServer {
             chat,
             insights: mongo.db(),
           }),
-        );
+        )
+        // Built on the first request, when every route is registered.
+        .openapi(openApiRoute, (c) => {
+          document ??= mediaNodeOpenApiDocument(app);
+          return c.json(document, 200);
+        });
       app.onError((error, c) => {
         log.error({ err: errorMessage(error), path: c.req.path }, 'request failed');
         return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);

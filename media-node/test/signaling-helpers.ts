@@ -66,6 +66,9 @@ export function createSuite(): Suite {
     MEDIA_NODE_HOST: '127.0.0.1',
     MEDIA_NODE_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // No SFU unless a suite asks for one: a developer's LIVEKIT_URL (scripts/lib/config.sh
+    // exports it) must not turn a signaling test's node into a LiveKit node.
+    SFU_ENGINE: 'none',
     // Signaling suites run without the AI pool; media-node/test/node-ai.test.ts wires it in.
     AI_WORKERS_ENABLED: 'false',
   };

@@ -197,6 +197,21 @@ describe('host actions', () => {
     attendee.close();
   });
 
+  it('tells everyone of a mute on the same node, the host who muted and the muted participant included', async () => {
+    const m = await suite.seedMeeting(['host', 'attendee', 'attendee']);
+    const [hostId, mutedId, otherId] = m.userIds as [string, string, string];
+    const host = await TestClient.join(nodeA, await mintJoinToken({ userId: hostId, meetingId: m.meetingId, role: 'host' }));
+    const muted = await TestClient.join(nodeA, await mintJoinToken({ userId: mutedId, meetingId: m.meetingId, role: 'attendee' }));
+    const other = await TestClient.join(nodeA, await mintJoinToken({ userId: otherId, meetingId: m.meetingId, role: 'attendee' }));
+    await muted.client.request('media.setState', { audio: true });
+    expect((await host.client.request('host.mute', { userId: mutedId })).ok).toBe(true);
+    for (const c of [host.client, muted.client, other.client]) {
+      const seen = await c.waitFor((f) => f.method === 'participant.updated' && f.data.participant.userId === mutedId && !f.data.participant.media.audio);
+      expect(seen.data.participant.media).toMatchObject({ audio: false });
+    }
+    for (const c of [host.client, muted.client, other.client]) c.close();
+  });
+
   it('mutes and removes a participant on another node', async () => {
     const { userIds, host, others } = await twoNodeRoom(2);
     const [a1, a2] = others;

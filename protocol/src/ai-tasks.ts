@@ -85,7 +85,7 @@ export const speechActivityPayloadSchema = z.object({
  */
 export const utteranceSchema = z.object({
   /** The speaker's display name when they spoke. */
-  name: z.string().max(200),
+  name: text({ max: 200 }),
   /** Wall-clock start and end of the speech (ISO 8601). */
   startedAt: z.iso.datetime({ offset: true }),
   endedAt: z.iso.datetime({ offset: true }),

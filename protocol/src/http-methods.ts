@@ -71,3 +71,31 @@ function patternToRegExp(pattern: string): RegExp {
   }
   return new RegExp(`^${source || '/'}$`);
 }
+
+/** An OpenAPI header object, as the servers' documents declare them. */
+export type OpenApiHeader = {
+  description: string;
+  required: boolean;
+  schema: { type: 'string' | 'integer'; minimum?: number };
+};
+
+/**
+ * The OpenAPI response (for `components.responses.MethodNotAllowed`) of the 405 a server
+ * answers for a method a path does not have. OpenAPI lists operations, not the methods a
+ * path lacks, so documents carry it as a shared response and say so in their description.
+ * `headers` adds the server's own response headers (e.g. X-Request-Id).
+ */
+export function methodNotAllowedResponse(headers: Record<string, OpenApiHeader> = {}) {
+  return {
+    description: 'The path exists but not with this method (`method_not_allowed`); `Allow` lists its methods',
+    headers: {
+      ...headers,
+      Allow: {
+        description: 'The methods this path supports, e.g. `GET, HEAD, PATCH, OPTIONS`',
+        required: true,
+        schema: { type: 'string' },
+      } satisfies OpenApiHeader,
+    },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
+}

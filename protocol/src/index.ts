@@ -14,4 +14,6 @@ export * from './sessions.ts';
 export * from './meeting-cache.ts';
 export * from './http-methods.ts';
 export * from './text.ts';
+export * from './query.ts';
 export * from './openapi-inputs.ts';
+export * from './http-errors.ts';

@@ -26,6 +26,28 @@ function patternOf(schema: z.ZodType): string {
   return pattern;
 }
 
+/** What a server adds to its generated document besides the routes. */
+export interface DocumentExtras {
+  securitySchemes: Record<string, object>;
+  /** Shared responses, e.g. `MethodNotAllowed`. */
+  responses: Record<string, object>;
+}
+
+/**
+ * The last step of building a server's OpenAPI document: its security schemes and shared
+ * responses go into `components`, then the input rules into the request schemas
+ * (completeInputSchemas). In place; returns the same document.
+ */
+export function finishDocument<T extends object>(generated: T, extras: DocumentExtras): T {
+  const doc = generated as { components?: Record<string, Record<string, unknown> | undefined> };
+  doc.components = {
+    ...doc.components,
+    securitySchemes: { ...doc.components?.securitySchemes, ...extras.securitySchemes },
+    responses: { ...doc.components?.responses, ...extras.responses },
+  };
+  return completeInputSchemas(generated);
+}
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /**
@@ -35,6 +57,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  * - any other input string without a pattern, enum or const gets one refusing U+0000 and
  *   unpaired surrogates (the servers refuse both in every input string: storable-text.ts),
  *   and so do the keys of free-form objects;
+ * - an input integer without a bound gets the safe-integer bound zod's `.int()` checks;
  * - `\d` in every pattern of the document becomes `[0-9]`: JavaScript's `\d` is ASCII, the
  *   `\d` of Python and Rust engines (fuzzers, validators) also matches other scripts' digits.
  * Response schemas are left as generated. Returns the same document.
@@ -55,6 +78,7 @@ export function completeInputSchemas<T extends object>(document: T): T {
       return;
     }
     completeString(node);
+    completeInteger(node);
     completeFreeFormObject(node);
     for (const key of ['items', 'additionalProperties', 'propertyNames', 'if', 'then', 'else']) visit(node[key]);
     for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) {
@@ -92,6 +116,14 @@ function completeString(node: SchemaNode): void {
     return;
   }
   node['pattern'] = STORABLE_TEXT_PATTERN;
+}
+
+// zod's .int() takes safe integers only (|n| ≤ 2^53 - 1); JSON Schema's integer has no bound.
+function completeInteger(node: SchemaNode): void {
+  const type = node['type'];
+  if (!(type === 'integer' || (Array.isArray(type) && type.includes('integer')))) return;
+  if (node['minimum'] === undefined && node['exclusiveMinimum'] === undefined) node['minimum'] = Number.MIN_SAFE_INTEGER;
+  if (node['maximum'] === undefined && node['exclusiveMaximum'] === undefined) node['maximum'] = Number.MAX_SAFE_INTEGER;
 }
 
 function completeFreeFormObject(node: SchemaNode): void {

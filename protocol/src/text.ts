@@ -6,12 +6,15 @@ import { unstorableTextReason } from './storable-text.ts';
 // `.length` counts UTF-16 units — an emoji is 2 — so zod's `.min()`/`.max()` would refuse
 // text the documents promise to accept.
 
-/**
- * JSON Schema pattern of a storable string: no U+0000 and no unpaired surrogate
- * (storable-text.ts). Read with Unicode semantics, as JSON Schema 2020-12 asks (the `u`
- * flag; Python's `re` on str): a surrogate pair is one code point and matches.
- */
-export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
+// One storable character (storable-text.ts): anything but U+0000 and a surrogate, or a
+// whole surrogate pair. Written so that engines reading code points (JSON Schema's `u`
+// flag, Python's re on str: an emoji is one character of the first kind) and engines
+// reading UTF-16 units (JavaScript without `u`: an emoji is a pair) agree, and both
+// refuse an unpaired surrogate.
+const STORABLE_CHAR = '[^\\u0000\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff]';
+
+/** JSON Schema pattern of a storable string: no U+0000 and no unpaired surrogate. */
+export const STORABLE_TEXT_PATTERN = `^(?:${STORABLE_CHAR})*$`;
 
 /**
  * Body of a regex character class of what `String.prototype.trim()` removes (ECMAScript
@@ -21,7 +24,7 @@ export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
 export const TRIMMED_SPACE_CLASS = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
 /** JSON Schema pattern: storable, and at least one character that trimming keeps. */
-export const VISIBLE_TEXT_PATTERN = `^[^\\u0000\\ud800-\\udfff]*[^\\u0000\\ud800-\\udfff${TRIMMED_SPACE_CLASS}][^\\u0000\\ud800-\\udfff]*$`;
+export const VISIBLE_TEXT_PATTERN = `^(?:${STORABLE_CHAR})*(?:[^\\u0000\\ud800-\\udfff${TRIMMED_SPACE_CLASS}]|[\\ud800-\\udbff][\\udc00-\\udfff])(?:${STORABLE_CHAR})*$`;
 
 /** Length in Unicode code points (a lone surrogate counts as one, as in JSON Schema). */
 export function codePointLength(text: string): number {

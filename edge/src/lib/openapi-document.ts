@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { completeInputSchemas } from '@huddle/protocol';
+import { finishDocument } from '@huddle/protocol';
 import type { AppEnv } from '../env.ts';
 import { methodNotAllowedResponse } from './openapi.ts';
 
@@ -17,27 +17,17 @@ Rules that hold for every operation:
 - 503 means a dependency (PostgreSQL, Redis) is unreachable or the edge is misconfigured; retry shortly.
 `.trim();
 
-const documents = new WeakMap<object, object>();
-
 /**
  * The edge's OpenAPI 3.1 document: generated from the routes' zod declarations, with the
  * input rules the generator leaves out (completeInputSchemas), the bearer scheme and the
- * 405 response every path shares. Built once per app; the routes do not change.
+ * 405 response every path shares. Build it once every route is registered.
  */
 export function edgeOpenApiDocument(app: OpenAPIHono<AppEnv>): object {
-  let document = documents.get(app);
-  if (!document) {
-    const generated = app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: { title: 'Huddle edge API', version: '1.0.0', description },
-    });
-    generated.components = {
-      ...generated.components,
+  return finishDocument(
+    app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Huddle edge API', version: '1.0.0', description } }),
+    {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      responses: { ...generated.components?.responses, MethodNotAllowed: methodNotAllowedResponse },
-    };
-    document = completeInputSchemas(generated);
-    documents.set(app, document);
-  }
-  return document;
+      responses: { MethodNotAllowed: methodNotAllowedResponse },
+    },
+  );
 }

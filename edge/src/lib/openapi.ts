@@ -1,4 +1,5 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { errorBodySchema, methodNotAllowedResponse as sharedMethodNotAllowed, type OpenApiHeader } from '@huddle/protocol';
 import type { AppEnv } from '../env.ts';
 import { validationHook } from './validation.ts';
 
@@ -7,23 +8,10 @@ export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
-/** The JSON error body every failing response carries. */
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: 'validation_failed' }),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .openapi('Error');
+/** The JSON error body every failing response carries (`Error` in the document). */
+export const errorSchema = errorBodySchema;
 
-/** An OpenAPI header object (the subset the edge uses; a type alias, so it fits OpenAPI's index signatures). */
-type HeaderObject = {
-  description: string;
-  required: boolean;
-  schema: { type: 'string' | 'integer'; minimum?: number };
-};
+type HeaderObject = OpenApiHeader;
 
 /** `X-Request-Id`: set on every response by the requestId middleware (also in the logs). */
 const requestIdHeader: HeaderObject = {
@@ -96,19 +84,5 @@ export function errorResponses(...statuses: ErrorStatus[]) {
   );
 }
 
-/**
- * The 405 every path answers for a method it does not have (middleware/allowed-methods.ts).
- * OpenAPI lists operations, not the methods a path lacks, so the document carries it as a
- * reusable response and says so in its description.
- */
-export const methodNotAllowedResponse = {
-  description: 'The path exists but not with this method (`method_not_allowed`); `Allow` lists its methods',
-  headers: responseHeaders({
-    Allow: {
-      description: 'The methods this path supports, e.g. `GET, HEAD, PATCH, OPTIONS`',
-      required: true,
-      schema: { type: 'string' },
-    },
-  }),
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-};
+/** The 405 every path answers for a method it lacks (middleware/allowed-methods.ts), with X-Request-Id. */
+export const methodNotAllowedResponse = sharedMethodNotAllowed(responseHeaders());

@@ -286,7 +286,17 @@ export class Room {
   }
 
   /** media.setState, hand.raise/lower: updates the participant and tells everyone else. */
-  async updateParticipant(peer: Peer, change: { media?: Partial<MediaState>; handRaised?: boolean }, actorUserId = peer.userId): Promise<Result> {
+  /**
+   * Merges a change into the participant and announces `participant.updated` when
+   * something changed. `exceptUserId` omitted: everyone but the participant (who made the
+   * change and reads it in the response); `null`: everyone, the participant included
+   * (a change made by someone else: a host, the SFU).
+   */
+  async updateParticipant(
+    peer: Peer,
+    change: { media?: Partial<MediaState>; handRaised?: boolean },
+    exceptUserId: string | null = peer.userId,
+  ): Promise<Result> {
     const current = peer.participant;
     if (!current) return fail('not_joined', 'send join first');
     const media: MediaState = {
@@ -302,7 +312,7 @@ export class Room {
       media.screen === current.media.screen;
     if (unchanged) return ok({ participant: current });
     peer.participant = next;
-    this.broadcast({ method: 'participant.updated', data: { participant: next } }, actorUserId);
+    this.broadcast({ method: 'participant.updated', data: { participant: next } }, exceptUserId ?? undefined);
     await this.#ctx.roster.put(this.meetingId, peer.id, next);
     return ok({ participant: next });
   }
@@ -382,7 +392,8 @@ export class Room {
         // The SFU pauses the microphone on the server (and tells its owner); the state
         // change reaches everyone even when the participant publishes no microphone.
         await this.#sfu?.muteMicrophone(userId, byUserId);
-        await this.updateParticipant(target, { media: { audio: false } }, byUserId);
+        // Everyone hears of it, the host who muted included (their other devices too).
+        await this.updateParticipant(target, { media: { audio: false } }, null);
         return;
       case 'remove':
         // Sent by nodes that predate `meeting.participantRemoved`; still honoured.
@@ -462,7 +473,7 @@ export class Room {
         const peer = this.#peers.get(userId);
         if (!peer?.participant) return;
         // The owner learns it too: a host mute arrives as a state change it did not make.
-        void this.updateParticipant(peer, { media: change }, '').catch((error: unknown) =>
+        void this.updateParticipant(peer, { media: change }, null).catch((error: unknown) =>
           this.#log.warn({ err: errorMessage(error) }, 'media state update failed'),
         );
       },

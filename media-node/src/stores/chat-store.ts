@@ -112,13 +112,19 @@ function toMessage(doc: ChatMessageDoc): ChatMessage {
   };
 }
 
-/** Cursor = base64url of `{sent_at ms}.{_id hex}`: opaque to clients, stable across nodes. */
+/**
+ * Cursor text: `{sent_at in ms}.{_id hex}`, stable across nodes. Clients treat it as
+ * opaque; the pattern is published (history OpenAPI document) so that every string it
+ * matches is a position the query can use (15 digits of ms stay a valid Date).
+ */
+export const CHAT_CURSOR_PATTERN = /^([0-9]{1,15})\.([0-9a-f]{24})$/;
+
 function encodeCursor(sentAt: Date, id: ObjectId): string {
-  return Buffer.from(`${sentAt.getTime()}.${id.toHexString()}`).toString('base64url');
+  return `${sentAt.getTime()}.${id.toHexString()}`;
 }
 
 function decodeCursor(cursor: string): { sentAt: Date; id: ObjectId } | undefined {
-  const match = /^(\d{1,15})\.([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const match = CHAT_CURSOR_PATTERN.exec(cursor);
   if (!match) return undefined;
   return { sentAt: new Date(Number(match[1])), id: new ObjectId(match[2]) };
 }

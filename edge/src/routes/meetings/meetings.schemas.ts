@@ -6,7 +6,7 @@ import {
   participantStatusValues,
   MEETING_CODE_PATTERN,
 } from '@huddle/db';
-import { captionsSettingSchema, codePointLength, text } from '@huddle/protocol';
+import { captionsSettingSchema, codePointLength, queryInteger, text } from '@huddle/protocol';
 import { decodeMeetingCursor, MEETING_CURSOR_PATTERN } from '../../services/meetings.ts';
 import { INVITEES_PER_REQUEST_MAX } from '../../services/meeting-invitees.ts';
 
@@ -167,16 +167,6 @@ export const invitationBody = z
     }),
   })
   .openapi('Invitation');
-
-/** A query-string integer: decimal digits only (no sign, exponent, spaces or `0x`). */
-const queryInteger = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^[0-9]{1,9}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .default(fallback)
-    .openapi({ type: 'integer', pattern: undefined, minimum: min, maximum: max, default: fallback });
 
 export const listMeetingsQuery = z.object({
   status: z.enum(meetingStatusValues).optional(),
