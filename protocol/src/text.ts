@@ -6,15 +6,13 @@ import { unstorableTextReason } from './storable-text.ts';
 // `.length` counts UTF-16 units — an emoji is 2 — so zod's `.min()`/`.max()` would refuse
 // text the documents promise to accept.
 
-// One storable character (storable-text.ts): anything but U+0000 and a surrogate, or a
-// whole surrogate pair. Written so that engines reading code points (JSON Schema's `u`
-// flag, Python's re on str: an emoji is one character of the first kind) and engines
-// reading UTF-16 units (JavaScript without `u`: an emoji is a pair) agree, and both
-// refuse an unpaired surrogate.
-const STORABLE_CHAR = '[^\\u0000\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff]';
-
-/** JSON Schema pattern of a storable string: no U+0000 and no unpaired surrogate. */
-export const STORABLE_TEXT_PATTERN = `^(?:${STORABLE_CHAR})*$`;
+/**
+ * JSON Schema pattern of a string without U+0000 (PostgreSQL text and jsonb cannot hold it).
+ * The servers also refuse unpaired UTF-16 surrogates (storable-text.ts), which no pattern
+ * states: JSON Schema tools that read strings as Unicode scalar values (jsonschema-rs,
+ * Rust's regex) cannot even express them, and fuzzers do not generate them.
+ */
+export const NUL_FREE_PATTERN = '^[^\\u0000]*$';
 
 /**
  * Body of a regex character class of what `String.prototype.trim()` removes (ECMAScript
@@ -23,8 +21,8 @@ export const STORABLE_TEXT_PATTERN = `^(?:${STORABLE_CHAR})*$`;
  */
 export const TRIMMED_SPACE_CLASS = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
-/** JSON Schema pattern: storable, and at least one character that trimming keeps. */
-export const VISIBLE_TEXT_PATTERN = `^(?:${STORABLE_CHAR})*(?:[^\\u0000\\ud800-\\udfff${TRIMMED_SPACE_CLASS}]|[\\ud800-\\udbff][\\udc00-\\udfff])(?:${STORABLE_CHAR})*$`;
+/** JSON Schema pattern: no U+0000 and at least one character that trimming keeps. */
+export const VISIBLE_TEXT_PATTERN = `^[^\\u0000]*[^\\u0000${TRIMMED_SPACE_CLASS}][^\\u0000]*$`;
 
 /** Length in Unicode code points (a lone surrogate counts as one, as in JSON Schema). */
 export function codePointLength(text: string): number {
@@ -66,6 +64,6 @@ export function text({ min = 0, max, trim = false }: TextOptions) {
   return schema.meta({
     ...(min > 0 ? { minLength: min } : {}),
     maxLength: max,
-    pattern: trim ? VISIBLE_TEXT_PATTERN : STORABLE_TEXT_PATTERN,
+    pattern: trim ? VISIBLE_TEXT_PATTERN : NUL_FREE_PATTERN,
   });
 }
