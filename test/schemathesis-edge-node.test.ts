@@ -21,8 +21,8 @@ beforeAll(async () => {
     ...parts.settings,
     DATABASE_URL: testDatabaseUrl,
     UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
-    // The run sends its own CF-Connecting-IP, as a proxy in front would.
-    EDGE_TRUST_PROXY: 'true',
+    // Schemathesis plays a proxy on loopback: its X-Forwarded-For names the client.
+    EDGE_TRUSTED_PROXIES: 'loopback',
   });
   const edge: EdgeUnderTest = { fetch: (path, init) => fetch(`${node.url}${path}`, init), close: async () => {}, logs: () => [] };
   target = await prepareEdgeTarget(edge, parts, seconds + 600);

@@ -1,11 +1,17 @@
 import { z } from 'zod';
+import { unstorableTextReason } from './storable-text.ts';
 
 // Free text at the HTTP boundary, bounded the way JSON Schema (and so the OpenAPI
 // documents), PostgreSQL and people count characters: Unicode code points. JavaScript's
 // `.length` counts UTF-16 units — an emoji is 2 — so zod's `.min()`/`.max()` would refuse
 // text the documents promise to accept.
 
-/** JSON Schema pattern of a string without U+0000 (PostgreSQL text and jsonb cannot hold it). */
+/**
+ * JSON Schema pattern of a string without U+0000 (PostgreSQL text and jsonb cannot hold it).
+ * The servers also refuse unpaired UTF-16 surrogates (storable-text.ts), which no pattern
+ * states: JSON Schema tools that read strings as Unicode scalar values (jsonschema-rs,
+ * Rust's regex) cannot even express them, and fuzzers do not generate them.
+ */
 export const NUL_FREE_PATTERN = '^[^\\u0000]*$';
 
 /**
@@ -46,7 +52,10 @@ export function text({ min = 0, max, trim = false }: TextOptions) {
   let schema = z
     .string()
     .refine((value) => codePointLength(value) <= max, `must be at most ${max} characters`)
-    .refine((value) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters');
+    .superRefine((value, ctx) => {
+      const reason = unstorableTextReason(value);
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    });
   if (trim) {
     schema = schema.trim().refine((value) => value.length > 0, 'must not be empty or only whitespace');
   } else if (min > 0) {

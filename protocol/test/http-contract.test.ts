@@ -59,9 +59,12 @@ describe('text()', () => {
     for (const blank of ['', ' ', '\t\u00a0\u3000', '\ufeff']) expect(title.safeParse(blank).success, JSON.stringify(blank)).toBe(false);
   });
 
-  it('refuses NUL', () => {
+  it('refuses NUL and unpaired surrogates (storable text), keeps emoji', () => {
     expect(password.safeParse('abc\u0000d').success).toBe(false);
     expect(title.safeParse('a\u0000').success).toBe(false);
+    expect(password.safeParse('abc\ud800').success).toBe(false);
+    expect(title.safeParse('\udc00a').success).toBe(false);
+    expect(title.safeParse('😀').success).toBe(true);
   });
 
   it('says the same in its JSON Schema (and the patterns agree with the checks)', () => {

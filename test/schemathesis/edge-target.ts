@@ -70,9 +70,13 @@ export async function prepareEdgeTarget(
     if (created.status !== 201) throw new Error(`meeting not created: ${created.status} ${await created.text()}`);
     meetingIds.push(((await created.json()) as { id: string }).id);
   }
+  const client = `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
   const args = (token = host.accessToken) => [
       '--header', `Authorization: Bearer ${token}`,
-      '--header', `CF-Connecting-IP: 198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`,
+      // The client's address as each runtime takes it: Cloudflare's header (workerd), the
+      // trusted proxy's X-Forwarded-For (Node with EDGE_TRUSTED_PROXIES=loopback).
+      '--header', `CF-Connecting-IP: ${client}`,
+      '--header', `X-Forwarded-For: ${client}`,
       '--request-timeout', '30',
       // One worker: with two, Hypothesis (describing its strategies) calls ast.parse from two
       // threads, which CPython 3.11 answers with "SystemError: AST constructor recursion depth

@@ -1,6 +1,6 @@
 import { ApiError } from '../lib/api-error.ts';
 import type { RequestDeps } from '../env.ts';
-import { hitRateLimits, RATE_LIMIT_PREFIX } from './rate-limit.ts';
+import { hitRateLimits } from './rate-limit.ts';
 import { findUserByLogin } from './users.ts';
 
 /** Look-ups one user may make per window: enough to fill an invitation list, too few to enumerate accounts. */
@@ -19,7 +19,7 @@ export interface UserSummary {
  * unknown and disabled users are both 404 `user_not_found`.
  */
 export async function lookupUser(deps: Pick<RequestDeps, 'db' | 'redis'>, callerId: string, login: string): Promise<UserSummary> {
-  await hitRateLimits(deps.redis, [{ key: `${RATE_LIMIT_PREFIX}user-lookup:user:${callerId}`, ...USER_LOOKUP_LIMIT }]);
+  await hitRateLimits(deps.redis, [{ identifier: `user-lookup:user:${callerId}`, ...USER_LOOKUP_LIMIT }]);
   const user = await findUserByLogin(deps.db().db, login);
   if (user?.status !== 'active') throw new ApiError(404, 'user_not_found', 'No active user has that username or email.');
   return { id: user.id, username: user.username, fullName: user.fullName };

@@ -5,5 +5,5 @@ import type { joinRoute } from './join.routes.ts';
 
 export const join: RouteHandler<typeof joinRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  return c.json(await joinMeeting(c.var.deps, id, c.var.auth.userId), 200);
+  return c.json(await joinMeeting(c.var.deps, id, c.var.auth), 200);
 };
