@@ -28,9 +28,13 @@ import {
 // source: `z.enum(meetingStatusValues)`, `z.string().max(LIMITS.meetingTitleMax)`.
 // ---------------------------------------------------------------------------------------
 
-export const userStatusValues = ['active', 'disabled'] as const;
+// `guest` (user status and participant role): someone who entered one meeting with its
+// link without an account. The users row gives them an id for chat, history and stats;
+// it has no usable password (login refuses every status but `active`) and is never
+// invitable; the participant role has no host rights.
+export const userStatusValues = ['active', 'disabled', 'guest'] as const;
 export const meetingStatusValues = ['scheduled', 'ongoing', 'ended', 'cancelled'] as const;
-export const participantRoleValues = ['host', 'cohost', 'attendee'] as const;
+export const participantRoleValues = ['host', 'cohost', 'attendee', 'guest'] as const;
 export const participantStatusValues = ['pending', 'accepted', 'declined', 'joined', 'left'] as const;
 
 export type UserStatus = (typeof userStatusValues)[number];

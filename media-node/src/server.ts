@@ -175,6 +175,7 @@ export class MediaNodeServer {
           connectionLimits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
           sfu,
           sfuBackend: started.backend,
+          lobby: config.lobby,
         },
         http as Server,
         verifier,

@@ -12,3 +12,5 @@ export * from './captions.ts';
 export * from './http-methods.ts';
 export * from './text.ts';
 export * from './openapi-inputs.ts';
+export * from './meeting-settings.ts';
+export * from './lobby.ts';

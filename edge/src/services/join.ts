@@ -3,7 +3,7 @@ import { findMembership, users, type Database, type Membership } from '@huddle/d
 import type { MediaBackend } from '@huddle/protocol';
 import type { RequestDeps } from '../env.ts';
 import { conflict, forbidden, notFound } from '../lib/api-error.ts';
-import { mintJoinToken } from './join-tokens.ts';
+import { mintJoinToken, type JoinTokenSubject } from './join-tokens.ts';
 import { placeMeeting } from './media-nodes.ts';
 
 /** Where and with what a participant connects to a meeting's media. */
@@ -47,18 +47,21 @@ export async function joinMeeting(deps: RequestDeps, meetingId: string, userId: 
   if (membership.meetingStatus === 'ended' || membership.meetingStatus === 'cancelled') {
     throw conflict(`meeting_${membership.meetingStatus}`, `The meeting has ${membership.meetingStatus === 'ended' ? 'ended' : 'been cancelled'}.`);
   }
-  const node = await placeMeeting({ redis: deps.redis, prefix: deps.config.mediaNodeRegistryPrefix }, meetingId);
-  const token = await mintJoinToken(deps.config, {
-    userId,
-    displayName: displayName ?? userId,
-    meetingId,
-    role: membership.role,
-  });
+  return issueJoinGrant(deps, { userId, displayName: displayName ?? userId, meetingId, role: membership.role });
+}
+
+/**
+ * The grant of someone already allowed in (joinMeeting, link entry): places the meeting
+ * on a media node (sticky) and mints the join token. 503 `no_media_node` when none is live.
+ */
+export async function issueJoinGrant(deps: RequestDeps, subject: JoinTokenSubject): Promise<JoinGrant> {
+  const node = await placeMeeting({ redis: deps.redis, prefix: deps.config.mediaNodeRegistryPrefix }, subject.meetingId);
+  const token = await mintJoinToken(deps.config, subject);
   return { backend: node.backend, url: node.url, token, ...(node.livekitUrl ? { livekitUrl: node.livekitUrl } : {}) };
 }
 
 /** The user's full name, else their username (undefined if the user is gone). */
-async function findDisplayName(db: Database, userId: string): Promise<string | undefined> {
+export async function findDisplayName(db: Database, userId: string): Promise<string | undefined> {
   const [row] = await db
     .select({ username: users.username, fullName: users.fullName })
     .from(users)

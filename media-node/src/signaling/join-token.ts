@@ -1,6 +1,6 @@
 import type { TokenVerifier } from 'livekit-server-sdk';
 import { z } from 'zod';
-import { meetingIdFromRoom, SIGNALING_CLOSE_CODES } from '@huddle/protocol';
+import { meetingIdFromRoom, roomRoleValues, SIGNALING_CLOSE_CODES } from '@huddle/protocol';
 import type { ParticipantRole } from '@huddle/db';
 
 /** Who a verified join token admits, and to which meeting. */
@@ -28,7 +28,7 @@ const claimsSchema = z.object({
     roomJoin: z.literal(true),
     roomAdmin: z.boolean().optional(),
   }),
-  attributes: z.object({ role: z.enum(['host', 'cohost', 'attendee']) }).partial().optional(),
+  attributes: z.object({ role: z.enum(roomRoleValues) }).partial().optional(),
 });
 
 /**
@@ -63,7 +63,7 @@ export async function verifyJoinToken(verifier: TokenVerifier, token: string | u
       meetingId: meetingId.toLowerCase(),
       role,
       // Both must agree: an attendee token never moderates even if a grant says so.
-      roomAdmin: c.video.roomAdmin === true && role !== 'attendee',
+      roomAdmin: c.video.roomAdmin === true && (role === 'host' || role === 'cohost'),
     },
   };
 }

@@ -191,6 +191,12 @@ export class Peer {
       case 'sfu.setPreferredLayers':
       case 'sfu.setConsumerPriority':
         return room.handleSfu(this, request);
+      case 'lobby.list':
+      case 'lobby.admit':
+      case 'lobby.deny':
+      case 'lobby.admitAll':
+      case 'lobby.denyAll':
+        return room.lobby.handle(this, request);
       case 'ai.summarize':
         return fail('unavailable', 'summaries are not available on this node yet');
       default:

@@ -17,6 +17,7 @@ import {
   type SfuRequest,
   type SignalingNotification,
 } from '@huddle/protocol';
+import { RoomLobby } from '../lobby/room-lobby.ts';
 import type { SfuRoom, SfuRoomEvents, SpeakerLevel } from '../sfu/engine.ts';
 import { InvalidCursorError } from '../stores/chat-store.ts';
 import { endMeeting, type EndMeetingResult } from '../stores/meetings.ts';
@@ -44,6 +45,8 @@ return 0
 export class Room {
   readonly meetingId: string;
   readonly channel: string;
+  /** The meeting's lobby, as this room's hosts and cohosts see it. */
+  readonly lobby: RoomLobby;
   readonly #ctx: SignalingContext;
   readonly #log: Logger;
   readonly #peers = new Map<string, Peer>();
@@ -62,6 +65,7 @@ export class Room {
     this.meetingId = meetingId;
     this.channel = redisKeys.meetingEvents(meetingId);
     this.#log = ctx.log.child({ meetingId });
+    this.lobby = new RoomLobby(ctx, meetingId, () => this.#peers.values(), this.#log);
   }
 
   /**
@@ -143,6 +147,7 @@ export class Room {
     };
     peer.participant = self;
     this.#peers.set(peer.userId, peer);
+    this.lobby.peersChanged();
     await Promise.all([
       this.#ctx.roster.put(this.meetingId, peer.id, self),
       markJoined(this.#ctx.db, this.meetingId, peer.userId),
@@ -158,6 +163,7 @@ export class Room {
   removePeer(peer: Peer, reason: LeaveReason): void {
     if (this.#peers.get(peer.userId) !== peer) return;
     this.#peers.delete(peer.userId);
+    this.lobby.peersChanged();
     void this.#sfu?.leave(peer.userId, peer.id);
     if (this.#activeSpeaker === peer.userId) this.#setActiveSpeaker(null);
     // Still in the meeting through the SFU (a LiveKit connection): the roster entry passes
@@ -268,7 +274,10 @@ export class Room {
   async hostRemove(actor: Peer, userId: string): Promise<Result> {
     if (!actor.identity.roomAdmin) return fail('forbidden', 'only hosts and cohosts may remove participants');
     if (userId === actor.userId) return fail('bad_request', 'use leave to leave the room');
-    return this.#applyHostAction(actor, 'remove', userId);
+    const result = await this.#applyHostAction(actor, 'remove', userId);
+    // Removed people may not knock on the lobby for a while (nor a guest's address).
+    if (result.ok) await this.lobby.blockRemoved(userId);
+    return result;
   }
 
   async #applyHostAction(actor: Peer, command: RoomCommand['command'], userId: string): Promise<Result> {
@@ -463,6 +472,8 @@ export class Room {
           this.#log.warn({ err: errorMessage(error) }, 'host command failed'),
         );
       }
+    } else if (type === 'lobby.event') {
+      this.lobby.onChannelEvent(value);
     } else if (type === 'sfu.event') {
       // The SFU engine's own cross-node facts (LiveKit webhooks); it validates them.
       this.#sfu?.onChannelMessage?.(value);
@@ -550,6 +561,7 @@ export class Room {
     this.#closed = true;
     clearTimeout(this.#idleTimer);
     clearInterval(this.#stickyTimer);
+    this.lobby.close();
     for (const peer of this.#peers.values()) {
       peer.detachFromRoom();
       peer.close(SIGNALING_CLOSE_CODES.normal, 'room closed', 'disconnected');

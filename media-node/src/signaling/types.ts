@@ -29,6 +29,8 @@ export interface SignalingContext {
   sfu: SfuEngine | undefined;
   /** The backend this node registers with (its engine's, or the one it failed to start). */
   sfuBackend: MediaBackend;
+  /** Lobby settings (config.lobby): block after removal, sweep interval. */
+  lobby: { blockSeconds: number; sweepIntervalMs: number };
 }
 
 /** A handler's outcome: data for an ok response, or an error with a stable code. */

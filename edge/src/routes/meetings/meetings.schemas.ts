@@ -6,7 +6,7 @@ import {
   participantStatusValues,
   MEETING_CODE_PATTERN,
 } from '@huddle/db';
-import { codePointLength, text } from '@huddle/protocol';
+import { codePointLength, entryModeValues, meetingSettingsKnownSchema, text } from '@huddle/protocol';
 import { decodeMeetingCursor, MEETING_CURSOR_PATTERN } from '../../services/meetings.ts';
 import { INVITEES_PER_REQUEST_MAX } from '../../services/meeting-invitees.ts';
 
@@ -95,7 +95,13 @@ function settingsJsonSchema(): Record<string, unknown> {
       anyOf: [scalar, { type: 'array', items: value }, { type: 'object', propertyNames: keys, additionalProperties: value }],
     };
   }
-  return { type: 'object', propertyNames: keys, additionalProperties: value };
+  // The keys the system acts on have types (protocol/src/meeting-settings.ts).
+  const properties = {
+    entry: { type: 'string', enum: [...entryModeValues] },
+    lobby: { type: 'boolean' },
+    locked: { type: 'boolean' },
+  };
+  return { type: 'object', properties, propertyNames: keys, additionalProperties: value };
 }
 
 /** Free-form per-meeting settings: a JSON object, bounded in size, depth and key length. */
@@ -113,14 +119,21 @@ export const settings = z
     if (longestKey(value) > SETTINGS_LIMITS.maxKeyLength) {
       ctx.addIssue({ code: 'custom', message: `keys must be at most ${SETTINGS_LIMITS.maxKeyLength} characters` });
     }
+    // Keys the system acts on must have their type (link entry: entry, lobby, locked).
+    const known = meetingSettingsKnownSchema.safeParse(value);
+    for (const issue of known.error?.issues ?? []) {
+      ctx.addIssue({ code: 'custom', path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message });
+    }
   })
   .openapi('MeetingSettings', {
     ...settingsJsonSchema(),
     description:
       `A JSON object of your own; at most ${SETTINGS_LIMITS.maxBytes} bytes as compact UTF-8 JSON ` +
       `(JSON.stringify), nested at most ${SETTINGS_LIMITS.maxDepth} levels (this object is level 1), ` +
-      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters.`,
-    example: { waitingRoom: true, muteOnEntry: false },
+      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. Typed keys: \`entry\` (who may enter with the link: ` +
+      '`invited` — the default —, `signed_in` or `guests`), `lobby` (boolean, default true: link holders wait until a host ' +
+      'or cohost lets them in; guests always wait) and `locked` (boolean, default false: nobody new enters).',
+    example: { entry: 'guests', lobby: true, locked: false, muteOnEntry: false },
   });
 
 const userIds = z.array(uuid).max(INVITEES_PER_REQUEST_MAX);
