@@ -17,7 +17,7 @@ const configSchema = z.object({
   AI_TASKS_STREAM: z.string().regex(/^[A-Za-z0-9:_.{}-]+$/).default(redisKeys.aiTasks),
   GUEST_SESSION_TTL_SECONDS: z.coerce.number().int().min(600).max(86_400).default(4 * 3_600),
   LOBBY_WAIT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(1_800),
-  LOBBY_PRESENCE_SECONDS: z.coerce.number().int().min(30).max(600).default(60),
+  LOBBY_PRESENCE_SECONDS: z.coerce.number().int().min(4).max(600).default(60),
   LOBBY_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   LOBBY_WAITING_MAX: z.coerce.number().int().min(1).max(10_000).default(200),
   LOBBY_KNOCKS_ANNOUNCED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000).default(10),

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { users } from '@huddle/db';
-import { redisKeys } from '@huddle/protocol';
+import { lobbyBlockSubject, redisKeys } from '@huddle/protocol';
 import type { LinkCaller, RequestDeps } from '../../env.ts';
 import { ApiError, badRequest, forbidden, unauthorized } from '../../lib/api-error.ts';
 import { joinMeeting, type JoinGrant } from '../join.ts';
@@ -48,8 +48,12 @@ export async function enterByCode(
   const link = await openLink(deps, ip, code, callerIn);
   const { meeting, caller } = link;
   switch (link.decision) {
-    case 'participant':
+    case 'participant': {
+      // Removed a moment ago (the block outlives the removal's other effects): not by the link.
+      const blockedMs = await rawRedis(deps).pttl(redisKeys.lobbyBlock(meeting.id, lobbyBlockSubject.user(caller!.userId)));
+      if (blockedMs > 0) throw entryBlocked(blockedMs);
       return { status: 'admitted', meetingId: meeting.id, grant: await joinMeeting(deps, meeting.id, caller!.userId) };
+    }
     case 'sign_in_required':
       throw new ApiError(401, 'sign_in_required', 'This meeting takes signed-in users only; sign in and open the link again.', {
         headers: { 'WWW-Authenticate': 'Bearer' },
@@ -84,13 +88,8 @@ async function knockOnLobby(deps: RequestDeps, ip: string, link: OpenedLink, bod
   const redis = rawRedis(deps);
   const result = await knock(redis, meeting.id, knocker, lobbyTiming(deps));
   switch (result.status) {
-    case 'blocked': {
-      const retryAfterSeconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-      throw new ApiError(403, 'entry_blocked', 'You were turned away from this meeting recently; try again later.', {
-        details: { retryAfterSeconds },
-        headers: { 'Retry-After': String(retryAfterSeconds) },
-      });
-    }
+    case 'blocked':
+      throw entryBlocked(result.retryAfterMs);
     case 'full':
       await announceLeft(redis, meeting.id, result.gone, result.waiting);
       throw new ApiError(429, 'lobby_full', 'The lobby of this meeting is full; try again later.', {
@@ -113,6 +112,15 @@ async function knockOnLobby(deps: RequestDeps, ip: string, link: OpenedLink, bod
       };
     }
   }
+}
+
+/** 403 `entry_blocked`: denied or removed recently; Retry-After says for how long still. */
+function entryBlocked(retryAfterMs: number): ApiError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ApiError(403, 'entry_blocked', 'You were turned away from this meeting recently; try again later.', {
+    details: { retryAfterSeconds },
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
 }
 
 /** A user's shown name (full name, else username) and username; 401 when the account is gone or not active. */

@@ -18,7 +18,7 @@ export type TicketStatus =
   | { status: 'admitted'; meetingId: string; grant: JoinGrant }
   | { status: 'denied'; reason: LobbyDenialReason; message?: string };
 
-/** Longest a poll waits for a change, in seconds (below the smallest presence period, 30 s). */
+/** Longest a poll waits for a change, in seconds (and never more than half the presence period). */
 export const TICKET_WAIT_MAX_SECONDS = 25;
 /** Polls of one entrant per minute (each may wait up to TICKET_WAIT_MAX_SECONDS). */
 const POLLS_PER_MINUTE = 60;
@@ -65,7 +65,8 @@ export async function waitForTicket(
     if ('waiting' in left) await announceLeft(redis, meeting.id, [ticketId], left.waiting);
     return { status: 'denied', reason: 'meeting_ended' };
   }
-  const deadline = Date.now() + waitSeconds * 1000;
+  // A poll never outlasts half the presence period: the next one comes before the entrant counts as gone.
+  const deadline = Date.now() + Math.min(waitSeconds, deps.config.lobby.presenceSeconds / 2) * 1000;
   for (let attempt = 0; ; attempt++) {
     const read = await touchTicket(redis, meeting.id, ticketId, caller.userId, timing);
     if (read.status === 'gone') throw ticketNotFound();
