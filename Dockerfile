@@ -3,7 +3,7 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 COPY protocol/package.json protocol/
 COPY db/package.json db/
 COPY edge/package.json edge/

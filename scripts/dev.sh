@@ -23,6 +23,9 @@ export EDGE_PORT="${EDGE_PORT:-8787}"
 export MEDIA_NODE_HOST="${MEDIA_NODE_HOST:-127.0.0.1}"
 export MEDIA_NODE_PORT="${MEDIA_NODE_PORT:-4000}"
 export MEDIA_NODE_PUBLIC_URL="${MEDIA_NODE_PUBLIC_URL:-ws://127.0.0.1:$MEDIA_NODE_PORT}"
+# Captions: the local offline transcriber (scripts/transcriber/); a hosted provider is one variable away.
+export TRANSCRIBE_URL="${TRANSCRIBE_URL:-http://127.0.0.1:$HUDDLE_TRANSCRIBER_PORT}"
+export TRANSCRIBE_MODEL="${TRANSCRIBE_MODEL:-whisper-tiny.en}"
 # mediasoup when a worker starts, else the local livekit-server (LIVEKIT_URL, config.sh).
 export SFU_ENGINE="${SFU_ENGINE:-auto}"
 

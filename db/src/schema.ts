@@ -215,6 +215,16 @@ export const meetingStats = pgTable(
     /** Sum over participants of their time in the room. */
     totalParticipantSeconds: integer('total_participant_seconds').notNull().default(0),
     chatMessageCount: integer('chat_message_count').notNull().default(0),
+    /**
+     * Written a little after the meeting ends, by the media node's captions pipeline once
+     * the last utterances are transcribed (null until then, or when nothing was said or written):
+     * the extractive summary (sentences in spoken order) and keywords of transcript and chat,
+     * and talk time per speaker, most first.
+     */
+    summary: jsonb('summary').$type<string[]>(),
+    keywords: jsonb('keywords').$type<{ term: string; score: number }[]>(),
+    talkTime: jsonb('talk_time').$type<{ userId: string; name: string; talkTimeMs: number }[]>(),
+    summarizedAt: timestamp('summarized_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -173,6 +173,7 @@ describe('bad input: a clear 4xx and nothing written', () => {
     ['settings null', meetingInput({ settings: null }), 'body.settings'],
     ['settings too deep', meetingInput({ settings: deep }), 'body.settings'],
     ['settings too big', meetingInput({ settings: { blob: 'x'.repeat(9_000) } }), 'body.settings'],
+    ['captions setting not a boolean', meetingInput({ settings: { captions: 'off' } }), 'body.settings.captions'],
     ['invitee not a uuid', meetingInput({ invitedUserIds: ['bob'] }), 'body.invitedUserIds.0'],
     ['too many invitees', meetingInput({ invitedUserIds: Array.from({ length: 501 }, unknownId) }), 'body.invitedUserIds'],
   ];

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { loadAiWorkerConfig, type AiWorkerEnvConfig } from './ai/config.ts';
+import { loadCaptionsConfig, type CaptionsConfig } from './captions/config.ts';
 import { sfuEngineChoiceValues, type SfuEngineChoice } from './sfu/index.ts';
 import {
   DEFAULT_MEDIA_NODE_REGISTRY_PREFIX,
@@ -80,6 +81,8 @@ export interface MediaNodeConfig {
   roomIdleCloseMs: number;
   /** The AI worker pool's settings (AI_*, TRANSCRIBE_*), or undefined when disabled. */
   ai: AiWorkerEnvConfig | undefined;
+  /** Live captions, talk time and summaries (CAPTIONS_*). */
+  captions: CaptionsConfig;
   /** Which SFU engine to start; each engine reads its own settings from `env`. */
   sfuEngine: SfuEngineChoice;
   /** The environment the engines read their settings from (MEDIASOUP_*, LIVEKIT_*). */
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MediaNodeConfi
     lobby: { blockSeconds: e.LOBBY_BLOCK_SECONDS, sweepIntervalMs: e.LOBBY_SWEEP_INTERVAL_MS },
     roomIdleCloseMs: 2_000,
     ai: e.AI_WORKERS_ENABLED === 'true' ? loadAiWorkerConfig(env) : undefined,
+    captions: loadCaptionsConfig(env),
     sfuEngine: e.SFU_ENGINE,
     env,
   };

@@ -20,14 +20,18 @@ import { errorMessage } from './signaling/types.ts';
 import { ChatStore } from './stores/chat-store.ts';
 import { AiWorkerPool } from './ai/pool.ts';
 import { Roster } from './stores/roster.ts';
-import { startSfuEngine, type SfuEngine } from './sfu/index.ts';
+import { startSfuEngine, type SfuEngine, type SfuStartResult } from './sfu/index.ts';
 import { LivekitWebhooks } from './sfu/livekit/webhooks.ts';
+import { CaptionsService } from './captions/service.ts';
+import { redisKeys } from '@huddle/protocol';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface MediaNodeOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** Collect process metrics (CPU, RSS, event loop) too; default true. */
   processMetrics?: boolean;
+  /** Use this engine instead of starting the one SFU_ENGINE names (tests: an engine that feeds audio taps). */
+  sfuEngine?: SfuEngine;
 }
 
 /**
@@ -48,6 +52,8 @@ export class MediaNodeServer {
   readonly ai: AiWorkerPool | undefined;
   /** The SFU engine, unless none could start (see /ready). */
   readonly sfu: SfuEngine | undefined;
+  /** Captions, talk time and summaries. */
+  readonly captions: CaptionsService;
   readonly #http: ServerType;
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
@@ -64,6 +70,7 @@ export class MediaNodeServer {
       registry: NodeRegistry;
       ai: AiWorkerPool | undefined;
       sfu: SfuEngine | undefined;
+      captions: CaptionsService;
     },
     http: ServerType,
   ) {
@@ -77,6 +84,7 @@ export class MediaNodeServer {
     this.registry = deps.registry;
     this.ai = deps.ai;
     this.sfu = deps.sfu;
+    this.captions = deps.captions;
     this.#http = http;
   }
 
@@ -97,17 +105,30 @@ export class MediaNodeServer {
     let media: MediaServer | undefined;
     let ai: AiWorkerPool | undefined;
     let sfu: SfuEngine | undefined;
+    let captions: CaptionsService | undefined;
     try {
       await redis.connect();
-      const started = await startSfuEngine(config.sfuEngine, {
-        log,
-        metricsRegistry: metrics.registry,
-        env: config.env,
+      const started: SfuStartResult = options.sfuEngine
+        ? { engine: options.sfuEngine, backend: options.sfuEngine.backend }
+        : await startSfuEngine(config.sfuEngine, {
+            log,
+            metricsRegistry: metrics.registry,
+            env: config.env,
+            nodeId: config.nodeId,
+            redis,
+            db: db.db,
+          });
+      sfu = started.engine;
+      captions = await CaptionsService.create({
+        config: config.captions,
         nodeId: config.nodeId,
         redis,
+        mongo: mongo.db(),
         db: db.db,
+        log,
+        metricsRegistry: metrics.registry,
+        stream: config.ai?.keys?.stream ?? redisKeys.aiTasks,
       });
-      sfu = started.engine;
       const sfuEngine = sfu;
       const chat = await ChatStore.create(mongo.db());
       const roster = new Roster(redis);
@@ -175,6 +196,7 @@ export class MediaNodeServer {
           connectionLimits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
           sfu,
           sfuBackend: started.backend,
+          captions,
           lobby: config.lobby,
         },
         http as Server,
@@ -203,12 +225,13 @@ export class MediaNodeServer {
         const { redis: _url, mongo: _mongoUrl, logLevel: _level, ...aiOptions } = config.ai;
         ai = await AiWorkerPool.create({ ...aiOptions, redis, mongo, log, metricsRegistry: metrics.registry });
       }
-      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry, ai, sfu }, http);
+      const node = new MediaNodeServer(config, log, { redis, mongo, db, metrics, media, registry, ai, sfu, captions }, http);
       log.info({ url: `http://${config.host}:${port}`, publicUrl: config.publicUrl }, 'media node listening');
       return node;
     } catch (error) {
       await ai?.close();
       await media?.close();
+      await captions?.close();
       await sfu?.close();
       if (http) {
         const server = http;
@@ -239,6 +262,8 @@ export class MediaNodeServer {
     const aiClosed = this.ai?.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'AI pool close failed'));
     await this.registry.drain().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'registry drain failed'));
     await this.media.close();
+    // Last utterances and end-of-meeting summaries of closed rooms, bounded.
+    await this.captions.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'captions close failed'));
     await this.sfu?.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'SFU close failed'));
     await this.registry.close().catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'deregistration failed'));
     await aiClosed;

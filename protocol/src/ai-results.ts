@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseJsonWith } from './json.ts';
-import { aiTaskTypeValues, type AiTaskType } from './ai-tasks.ts';
+import { aiTaskTypeValues, utteranceSchema, type AiTaskType } from './ai-tasks.ts';
 
 // AI results: what the AI worker pool stores in MongoDB `ai_results` (one document per
 // task_id, upserted: exactly-once results under at-least-once delivery) and publishes on
@@ -28,7 +28,7 @@ export const speechActivityResultSchema = z.object({
   /** Sum of the segments' lengths. */
   talkTimeMs: nonNegativeMs,
   segments: z.array(speechSegmentSchema),
-  /** How the segments were found (e.g. `energy-v1`), so results stay comparable. */
+  /** How the segments were found (e.g. `silero-vad-v5`), so results stay comparable. */
   detector: z.string().min(1),
 });
 
@@ -44,6 +44,8 @@ export const transcribeResultSchema = z.object({
   words: z.array(transcriptWordSchema),
   /** The provider's model name. */
   model: z.string(),
+  /** Copied from the task: set when the audio was an utterance of the live captions. */
+  utterance: utteranceSchema.optional(),
 });
 
 /** `sentiment`: AFINN-style score of a text. */

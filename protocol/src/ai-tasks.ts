@@ -78,6 +78,23 @@ export const speechActivityPayloadSchema = z.object({
   startedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+/**
+ * Where a `transcribe` task's audio came from when it is one utterance of a meeting's
+ * live captions (the media node's captions pipeline sets it; the task's userId is the
+ * speaker). The processor copies it into the result, so a stored transcript is a caption.
+ */
+export const utteranceSchema = z.object({
+  /** The speaker's display name when they spoke. */
+  name: z.string().max(200),
+  /** Wall-clock start and end of the speech (ISO 8601). */
+  startedAt: z.iso.datetime({ offset: true }),
+  endedAt: z.iso.datetime({ offset: true }),
+  /** The same in meeting time: ms since the meeting started. */
+  startMs: z.number().int().nonnegative(),
+  endMs: z.number().int().nonnegative(),
+});
+export type Utterance = z.infer<typeof utteranceSchema>;
+
 /** `transcribe`: speech to text through the configured OpenAI-compatible provider. */
 export const transcribePayloadSchema = z
   .object({
@@ -87,6 +104,8 @@ export const transcribePayloadSchema = z
     sampleRate: pcmSampleRateSchema.optional(),
     /** ISO 639-1 language hint, e.g. `en`. */
     language: z.string().regex(/^[a-z]{2}$/, 'must be an ISO 639-1 code such as "en"').optional(),
+    /** Set by the captions pipeline: this audio is one utterance of the meeting. */
+    utterance: utteranceSchema.optional(),
   })
   .refine((p) => p.mimeType !== 'audio/pcm' || p.sampleRate !== undefined, {
     message: 'sampleRate is required for audio/pcm',
@@ -116,6 +135,8 @@ export const summaryPayloadSchema = z.object({
     .optional(),
   /** Length of the extractive summary, in sentences. */
   maxSentences: z.number().int().min(1).max(AI_TASK_LIMITS.summarySentencesMax).optional(),
+  /** Only what was said or written in the last N minutes ("what did I miss"); all when omitted. */
+  sinceMinutes: z.number().int().min(1).max(24 * 60).optional(),
 });
 
 const meetingId = uuid;

@@ -16,6 +16,17 @@ export const captionRequestSchemas = [
   }),
 ] as const;
 
+/**
+ * The captions part of a meeting's settings (`settings.captions`): true or absent = on,
+ * false = off (no audio leaves the SFU for captions). Host-only, like every setting.
+ */
+export const captionsSettingSchema = z.boolean();
+
+/** Whether a meeting's stored settings allow captions (default on; only `captions: false` turns them off). */
+export function captionsEnabled(settings: unknown): boolean {
+  return !(typeof settings === 'object' && settings !== null && (settings as { captions?: unknown }).captions === false);
+}
+
 /** One caption: what a speaker said in one utterance. */
 export const captionSchema = z.object({
   /** Stable id (the transcribe task's id): a caption delivered twice has the same id. */
@@ -28,8 +39,21 @@ export const captionSchema = z.object({
   /** When the utterance started and ended (wall clock). */
   startedAt: isoTime,
   endedAt: isoTime,
+  /** The same in meeting time: ms since the meeting started. */
+  startMs: z.number().int().nonnegative(),
+  endMs: z.number().int().nonnegative(),
 });
 export type Caption = z.infer<typeof captionSchema>;
+
+/** The `ai.summarize` response: keywords and sentences of the last `sinceMinutes`. */
+export const summarizeResponseSchema = z.object({
+  taskId: z.string(),
+  sinceMinutes: z.number().int(),
+  keywords: z.array(z.object({ term: z.string(), score: z.number() })),
+  sentences: z.array(z.string()),
+  sources: z.object({ chatMessages: z.number().int().nonnegative(), transcripts: z.number().int().nonnegative() }),
+});
+export type SummarizeResponse = z.infer<typeof summarizeResponseSchema>;
 
 /** Talk time of one participant so far in the meeting. */
 export const talkTimeEntrySchema = z.object({ userId: z.uuid(), name: z.string(), talkTimeMs: z.number().nonnegative() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { captionsSettingSchema } from './captions.ts';
 
 // The settings keys of a meeting the system acts on (meetings.settings jsonb). The rest
 // of the object stays free-form (the edge bounds its size, depth and keys). One schema
@@ -16,6 +17,8 @@ export type EntryMode = (typeof entryModeValues)[number];
 
 /** The typed settings keys; each optional in a body (absent = its default). */
 export const meetingSettingsShape = {
+  /** Live captions (default true; false: no audio leaves the SFU for captions). */
+  captions: captionsSettingSchema,
   /** Who may enter with the link (default `invited`). */
   entry: z.enum(entryModeValues),
   /** Link holders wait in the lobby until a host or cohost admits them (default true; guests always wait). */
@@ -29,12 +32,13 @@ export const meetingSettingsKnownSchema = z.object(meetingSettingsShape).partial
 
 /** Settings with every typed key resolved to its value or default. */
 export interface ResolvedMeetingSettings {
+  captions: boolean;
   entry: EntryMode;
   lobby: boolean;
   locked: boolean;
 }
 
-export const MEETING_SETTINGS_DEFAULTS: ResolvedMeetingSettings = { entry: 'invited', lobby: true, locked: false };
+export const MEETING_SETTINGS_DEFAULTS: ResolvedMeetingSettings = { captions: true, entry: 'invited', lobby: true, locked: false };
 
 /**
  * The typed keys of stored settings, each falling back to its default when absent or
@@ -47,5 +51,5 @@ export function resolveMeetingSettings(settings: unknown): ResolvedMeetingSettin
     const parsed = meetingSettingsShape[key].safeParse(stored[key]);
     return (parsed.success ? parsed.data : MEETING_SETTINGS_DEFAULTS[key]) as ResolvedMeetingSettings[K];
   };
-  return { entry: pick('entry'), lobby: pick('lobby'), locked: pick('locked') };
+  return { captions: pick('captions'), entry: pick('entry'), lobby: pick('lobby'), locked: pick('locked') };
 }

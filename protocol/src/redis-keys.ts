@@ -10,6 +10,8 @@ export const redisKeys = {
   meetingEvents: (meetingId: string) => `meeting:${meetingId}:events`,
   /** Hash of a meeting's roster across media nodes: field = user id, value = participant JSON. */
   meetingRoster: (meetingId: string) => `meeting:${meetingId}:roster`,
+  /** Held by the media node that writes a meeting's end-of-meeting summary (SET NX, TTL). */
+  meetingSummaryLock: (meetingId: string) => `meeting:${meetingId}:summary-lock`,
   /** Pub/sub channel carrying every meeting's lifecycle events. */
   allMeetingEvents: 'meeting_events',
   /** Registry entry of a live media node (TTL heartbeat). */

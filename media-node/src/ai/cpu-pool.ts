@@ -10,7 +10,7 @@ export type CpuJob =
 
 /** What each job kind returns. */
 export interface CpuResults {
-  speech: ReturnType<typeof detectSpeech>;
+  speech: Awaited<ReturnType<typeof detectSpeech>>;
   summary: ReturnType<typeof summarise>;
 }
 

@@ -44,7 +44,12 @@ export function validateResults(type: AiTaskType, results: unknown): unknown {
  * falling to 6/s as it grows) while an insert stays ~570/s; on MongoDB both are indexed.
  * Returns true when this call stored it, false when it was already there.
  */
-export async function storeResult(db: Db, task: AiTask, results: unknown, at: Date): Promise<boolean> {
+export async function storeResult(
+  db: Db,
+  task: Pick<AiTask, 'taskId' | 'meetingId' | 'userId' | 'type'>,
+  results: unknown,
+  at: Date,
+): Promise<boolean> {
   const doc: AiResultDocument = {
     _id: task.taskId,
     meeting_id: task.meetingId,

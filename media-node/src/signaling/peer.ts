@@ -198,7 +198,7 @@ export class Peer {
       case 'lobby.denyAll':
         return room.lobby.handle(this, request);
       case 'ai.summarize':
-        return fail('unavailable', 'summaries are not available on this node yet');
+        return room.summarize(this, request.data.sinceMinutes);
       default:
         return assertNever(request);
     }

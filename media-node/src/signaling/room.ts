@@ -16,7 +16,9 @@ import {
   type RoomRelay,
   type SfuRequest,
   type SignalingNotification,
+  aiResultPublicationSchema,
 } from '@huddle/protocol';
+import type { RoomCaptions } from '../captions/room-captions.ts';
 import { RoomLobby } from '../lobby/room-lobby.ts';
 import type { SfuRoom, SfuRoomEvents, SpeakerLevel } from '../sfu/engine.ts';
 import { InvalidCursorError } from '../stores/chat-store.ts';
@@ -56,6 +58,8 @@ export class Room {
   /** The meeting's SFU resources on this node; undefined when the node has no SFU. */
   #sfu: SfuRoom | undefined;
   #sfuClosing = false;
+  /** Live captions and talk time (the SFU room's audio tap while the settings allow it). */
+  #captions: RoomCaptions | undefined;
   #activeSpeaker: string | null = null;
   #ended = false;
   #closed = false;
@@ -88,6 +92,14 @@ export class Room {
       await room.#sfu?.close();
       throw error;
     }
+    room.#captions = ctx.captions?.open({
+      meetingId,
+      sfu: room.#sfu,
+      broadcast: (n) => room.broadcast(n),
+      deliverLocal: (n) => room.deliverLocal(n),
+      notify: (userId, n) => void room.#peers.get(userId)?.send(n),
+      participantName: (userId) => room.#peers.get(userId)?.identity.name,
+    });
     room.#refreshSticky();
     room.#stickyTimer = setInterval(() => room.#refreshSticky(), STICKY_REFRESH_MS);
     room.#stickyTimer.unref();
@@ -155,6 +167,7 @@ export class Room {
     await this.#sfu?.join({ userId: peer.userId, peerId: peer.id, name: peer.identity.name, role: peer.identity.role });
     const participants = await this.#liveRoster();
     this.broadcast({ method: 'participant.joined', data: { participant: self } }, peer.userId);
+    this.#captions?.participantJoined(peer.userId, peer.identity.name);
     peer.log.info({ userId: peer.userId, role: peer.identity.role }, 'peer joined');
     return ok({ self, participants, media: this.media() });
   }
@@ -375,6 +388,12 @@ export class Room {
   // SFU
   // -------------------------------------------------------------------------------------
 
+  /** ai.summarize: a summary of the last `sinceMinutes` of the meeting's transcript and chat. */
+  async summarize(peer: Peer, sinceMinutes: number): Promise<Result> {
+    if (!this.#captions) return fail('unavailable', 'summaries are not available on this node');
+    return this.#captions.summarize(peer.userId, sinceMinutes);
+  }
+
   /** An `sfu.*` request of a joined peer, handed to the meeting's SFU room. */
   async handleSfu(peer: Peer, request: SfuRequest): Promise<Result> {
     const sfu = this.#sfu;
@@ -480,6 +499,8 @@ export class Room {
     } else if (type === 'ai.result') {
       const event = aiResultEventSchema.safeParse(value);
       if (!event.success) return;
+      const publication = this.#captions ? aiResultPublicationSchema.safeParse(value) : undefined;
+      if (publication?.success && this.#captions?.onAiResult(publication.data)) return;
       const { type: _type, ...data } = event.data;
       this.deliverLocal({ method: 'ai.result', data });
     } else if (type === 'meeting.ended') {
@@ -490,8 +511,14 @@ export class Room {
           data: { meetingId: this.meetingId, endedBy: event.data.data.endedBy, endedAt: event.data.data.endedAt },
         });
       }
+    } else if (type === 'meeting.updated') {
+      const event = meetingEventSchema.safeParse(value);
+      // Settings changed: captions may have been switched on or off.
+      if (event.success && event.data.type === 'meeting.updated' && event.data.data.fields.includes('settings')) {
+        void this.#captions?.refresh();
+      }
     }
-    // Other lifecycle events (meeting.updated, ...) do not concern the room.
+    // Other lifecycle events (meeting.started, ...) do not concern the room.
   }
 
   #onRelay(relay: RoomRelay): void {
@@ -527,6 +554,7 @@ export class Room {
     }
     this.#peers.clear();
     this.#ctx.roster.clear(this.meetingId).catch((error: unknown) => this.#log.warn({ err: errorMessage(error) }, 'roster clean-up failed'));
+    this.#captions?.end();
     this.#closeSfu('end');
     this.close();
   }
@@ -567,6 +595,7 @@ export class Room {
       peer.close(SIGNALING_CLOSE_CODES.normal, 'room closed', 'disconnected');
     }
     this.#peers.clear();
+    this.#captions?.close();
     this.#closeSfu('close');
     this.#log.info('room closed');
     for (const listener of this.#closeListeners.splice(0)) listener();

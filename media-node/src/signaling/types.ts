@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '@huddle/db';
 import type { MediaBackend, SignalingError, SignalingErrorCode } from '@huddle/protocol';
+import type { CaptionsService } from '../captions/service.ts';
 import type { MediaMetrics } from '../metrics.ts';
 import type { SfuEngine } from '../sfu/engine.ts';
 import type { ChatStore } from '../stores/chat-store.ts';
@@ -29,6 +30,8 @@ export interface SignalingContext {
   sfu: SfuEngine | undefined;
   /** The backend this node registers with (its engine's, or the one it failed to start). */
   sfuBackend: MediaBackend;
+  /** Captions, talk time and summaries; undefined on nodes without them. */
+  captions?: CaptionsService | undefined;
   /** Lobby settings (config.lobby): block after removal, sweep interval. */
   lobby: { blockSeconds: number; sweepIntervalMs: number };
 }

@@ -97,6 +97,7 @@ function settingsJsonSchema(): Record<string, unknown> {
   }
   // The keys the system acts on have types (protocol/src/meeting-settings.ts).
   const properties = {
+    captions: { type: 'boolean' },
     entry: { type: 'string', enum: [...entryModeValues] },
     lobby: { type: 'boolean' },
     locked: { type: 'boolean' },
@@ -119,7 +120,7 @@ export const settings = z
     if (longestKey(value) > SETTINGS_LIMITS.maxKeyLength) {
       ctx.addIssue({ code: 'custom', message: `keys must be at most ${SETTINGS_LIMITS.maxKeyLength} characters` });
     }
-    // Keys the system acts on must have their type (link entry: entry, lobby, locked).
+    // Keys the system acts on must have their type (captions; link entry: entry, lobby, locked).
     const known = meetingSettingsKnownSchema.safeParse(value);
     for (const issue of known.error?.issues ?? []) {
       ctx.addIssue({ code: 'custom', path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message });
@@ -130,10 +131,11 @@ export const settings = z
     description:
       `A JSON object of your own; at most ${SETTINGS_LIMITS.maxBytes} bytes as compact UTF-8 JSON ` +
       `(JSON.stringify), nested at most ${SETTINGS_LIMITS.maxDepth} levels (this object is level 1), ` +
-      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. Typed keys: \`entry\` (who may enter with the link: ` +
-      '`invited` — the default —, `signed_in` or `guests`), `lobby` (boolean, default true: link holders wait until a host ' +
-      'or cohost lets them in; guests always wait) and `locked` (boolean, default false: nobody new enters).',
-    example: { entry: 'guests', lobby: true, locked: false, muteOnEntry: false },
+      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. Typed keys: \`captions\` (boolean, default true) switches ` +
+      'live captions; `entry` (who may enter with the link: `invited` — the default —, `signed_in` or `guests`), `lobby` ' +
+      '(boolean, default true: link holders wait until a host or cohost lets them in; guests always wait) and `locked` ' +
+      '(boolean, default false: nobody new enters).',
+    example: { entry: 'guests', lobby: true, locked: false, captions: true, muteOnEntry: false },
   });
 
 const userIds = z.array(uuid).max(INVITEES_PER_REQUEST_MAX);

@@ -3,7 +3,7 @@ import type { Processor } from './types.ts';
 
 /**
  * `speech_activity`: speaking segments and talk time of one participant's PCM chunk,
- * found by the energy detector (speech-detector.ts) in a worker thread.
+ * found by the Silero VAD (speech-detector.ts, captions/vad.ts) in a worker thread.
  * The payload was validated at decode (base64, ≤ 512 KiB, even length, 16/48 kHz).
  */
 export const speechActivityProcessor: Processor<'speech_activity'> = async (task, ctx) => {

@@ -1,77 +1,55 @@
-// Energy-based voice activity detector (offline, deterministic). No VAD library that runs
-// here without downloading a model fit (node-vad is an unmaintained native addon; Silero
-// ports need model files), so this is the classic detector:
-//   1. split the PCM into frames of `frameMs`;
-//   2. a frame is voiced when its RMS level in dBFS (20·log10(rms / 32768)) is at least
-//      `thresholdDb`;
-//   3. voiced frames separated by less than `hangoverMs` of silence belong to one segment
-//      (speech has short pauses between words and syllables);
-//   4. a segment runs from its first voiced frame's start to its last voiced frame's end,
-//      and segments shorter than `minSegmentMs` (clicks, bumps) are dropped.
-// Boundaries are therefore exact to one frame.
+import { DEFAULT_SEGMENTER, SpeechSegmenter, type SegmenterOptions } from '../../captions/segmenter.ts';
+import { VAD_FRAME_MS, VAD_FRAME_SAMPLES, VAD_NAME, VAD_SAMPLE_RATE, type SileroVad } from '../../captions/vad.ts';
 
-/** Detector settings; defaults suit close-talk meeting microphones. */
-export interface SpeechDetectorOptions {
-  /** Frame length, ms. */
-  frameMs: number;
-  /** Level at or above which a frame is voiced, dBFS. */
-  thresholdDb: number;
-  /** Silence shorter than this inside speech does not end a segment, ms. */
-  hangoverMs: number;
-  /** Shorter segments are dropped, ms. */
-  minSegmentMs: number;
-}
-
-export const DEFAULT_SPEECH_DETECTOR: SpeechDetectorOptions = {
-  frameMs: 20,
-  thresholdDb: -45,
-  hangoverMs: 300,
-  minSegmentMs: 100,
-};
+// Speaking segments of a chunk of PCM for `speech_activity`: the project's one VAD
+// (Silero, captions/vad.ts) and the same segmenter as the live captions, run over the
+// whole chunk. 48 kHz input is brought to the VAD's 16 kHz by averaging each run of 3
+// samples (a box filter is enough for a speech/no-speech decision). Segments are speech
+// only (no padding); talk time is their sum.
 
 /** Name and version stored with each result, so results stay comparable. */
-export const SPEECH_DETECTOR_NAME = 'energy-v1';
+export const SPEECH_DETECTOR_NAME = VAD_NAME;
 
-/** Speaking segments of 16-bit little-endian mono PCM. */
-export function detectSpeech(
-  pcm: Uint8Array,
-  sampleRate: number,
-  options: SpeechDetectorOptions = DEFAULT_SPEECH_DETECTOR,
-): { durationMs: number; talkTimeMs: number; segments: { startMs: number; endMs: number }[] } {
+/** Offline segments: long pauses between sentences split them, as in live captions. */
+const OFFLINE_SEGMENTER: SegmenterOptions = { ...DEFAULT_SEGMENTER, minSilenceMs: 300, minSpeechMs: 100, maxSpeechMs: 30_000 };
+
+/** 16-bit little-endian mono PCM at 16 or 48 kHz → Int16 samples at 16 kHz. */
+export function toVadRate(pcm: Uint8Array, sampleRate: number): Int16Array {
   const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength - (pcm.byteLength % 2));
   const samples = view.byteLength / 2;
-  const durationMs = (samples / sampleRate) * 1000;
-  const frameSamples = Math.max(1, Math.round((sampleRate * options.frameMs) / 1000));
-  const frameCount = Math.ceil(samples / frameSamples);
-  const hangoverFrames = Math.ceil(options.hangoverMs / options.frameMs);
-
-  const segments: { startMs: number; endMs: number }[] = [];
-  let open: { start: number; lastVoiced: number } | undefined;
-  const close = () => {
-    if (!open) return;
-    const startMs = (open.start * frameSamples * 1000) / sampleRate;
-    const endMs = Math.min(durationMs, ((open.lastVoiced + 1) * frameSamples * 1000) / sampleRate);
-    if (endMs - startMs >= options.minSegmentMs) segments.push({ startMs, endMs });
-    open = undefined;
-  };
-
-  for (let f = 0; f < frameCount; f++) {
-    const from = f * frameSamples;
-    const to = Math.min(samples, from + frameSamples);
+  const factor = Math.round(sampleRate / VAD_SAMPLE_RATE);
+  if (factor < 1 || sampleRate % VAD_SAMPLE_RATE !== 0) throw new RangeError(`unsupported sample rate ${sampleRate}`);
+  const out = new Int16Array(Math.floor(samples / factor));
+  for (let i = 0; i < out.length; i++) {
     let sum = 0;
-    for (let i = from; i < to; i++) {
-      const s = view.getInt16(i * 2, true);
-      sum += s * s;
-    }
-    const rms = Math.sqrt(sum / (to - from));
-    const db = rms > 0 ? 20 * Math.log10(rms / 32_768) : -Infinity;
-    if (db >= options.thresholdDb) {
-      if (open && f - open.lastVoiced > hangoverFrames) close();
-      if (open) open.lastVoiced = f;
-      else open = { start: f, lastVoiced: f };
-    }
+    for (let k = 0; k < factor; k++) sum += view.getInt16((i * factor + k) * 2, true);
+    out[i] = Math.round(sum / factor);
   }
-  close();
+  return out;
+}
+
+/** Speaking segments (ms from the chunk's start) and talk time of 16-bit mono PCM. */
+export async function detectSpeech(
+  vad: SileroVad,
+  pcm: Uint8Array,
+  sampleRate: number,
+): Promise<{ durationMs: number; talkTimeMs: number; segments: { startMs: number; endMs: number }[] }> {
+  const samples = toVadRate(pcm, sampleRate);
+  const durationMs = (samples.length / VAD_SAMPLE_RATE) * 1000;
+  const stream = vad.stream();
+  const segmenter = new SpeechSegmenter(OFFLINE_SEGMENTER);
+  const found: { startFrame: number; endFrame: number }[] = [];
+  const frame = new Int16Array(VAD_FRAME_SAMPLES);
+  for (let at = 0; at < samples.length; at += VAD_FRAME_SAMPLES) {
+    frame.fill(0);
+    frame.set(samples.subarray(at, Math.min(samples.length, at + VAD_FRAME_SAMPLES)));
+    found.push(...segmenter.push(await stream.probability(frame)));
+  }
+  found.push(...segmenter.flush());
+  const segments = found.map((s) => ({
+    startMs: s.startFrame * VAD_FRAME_MS,
+    endMs: Math.min(durationMs, s.endFrame * VAD_FRAME_MS),
+  }));
   const talkTimeMs = segments.reduce((t, s) => t + (s.endMs - s.startMs), 0);
   return { durationMs, talkTimeMs, segments };
 }

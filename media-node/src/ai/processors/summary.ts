@@ -11,18 +11,20 @@ const DEFAULT_SENTENCES = 5;
 /**
  * `summary`: keywords and an extractive summary (TextRank, textrank.ts, in a worker
  * thread) of the meeting's chat messages and stored transcripts, read from MongoDB.
- * A meeting with nothing to summarise gets empty keywords and sentences.
+ * `sinceMinutes` keeps only chat sent and transcripts stored in that window ("what did I
+ * miss"). A meeting with nothing to summarise gets empty keywords and sentences.
  * An optional chat-completions provider is not implemented yet.
  */
 export const summaryProcessor: Processor<'summary'> = async (task, ctx) => {
   const sources = task.payload.sources ?? ['chat', 'transcripts'];
+  const since = task.payload.sinceMinutes === undefined ? undefined : new Date(Date.now() - task.payload.sinceMinutes * 60_000);
   const texts: { at: number; text: string }[] = [];
   let chatMessages = 0;
   let transcripts = 0;
   if (sources.includes('chat')) {
     const chat = await ctx.db
       .collection(CHAT_MESSAGES_COLLECTION)
-      .find({ meeting_id: task.meetingId }, { projection: { text: 1, sent_at: 1 } })
+      .find({ meeting_id: task.meetingId, ...(since ? { sent_at: { $gte: since } } : {}) }, { projection: { text: 1, sent_at: 1 } })
       .sort({ sent_at: -1 })
       .limit(MAX_ITEMS_PER_SOURCE)
       .toArray();
@@ -32,7 +34,10 @@ export const summaryProcessor: Processor<'summary'> = async (task, ctx) => {
   if (sources.includes('transcripts')) {
     const docs = await ctx.db
       .collection(AI_RESULTS_COLLECTION)
-      .find({ meeting_id: task.meetingId, analysis_type: 'transcribe' }, { projection: { results: 1, timestamp: 1 } })
+      .find(
+        { meeting_id: task.meetingId, analysis_type: 'transcribe', ...(since ? { timestamp: { $gte: since } } : {}) },
+        { projection: { results: 1, timestamp: 1 } },
+      )
       .sort({ timestamp: -1 })
       .limit(MAX_ITEMS_PER_SOURCE)
       .toArray();

@@ -3,7 +3,8 @@ import type { AiTaskOf, Processor } from './types.ts';
 
 // `transcribe` through an OpenAI-compatible provider:
 //   POST {url}/v1/audio/transcriptions, multipart/form-data:
-//     file, model, response_format=verbose_json, timestamp_granularities[]=word, language?
+//     file, model, response_format=verbose_json, timestamp_granularities[]=word (not for
+//     caption utterances), language?
 //   200 → { text, language, duration (s), words: [{ word, start (s), end (s) }], … }
 // Errors: 429, 5xx, timeouts and network failures are retried (RetryableError); any other
 // 4xx means the provider refuses this input or our key, which a retry won't fix
@@ -86,7 +87,8 @@ export const transcribeProcessor: Processor<'transcribe'> = async (task, ctx) =>
   form.append('file', new Blob([file], { type: fileType }), FILE_NAMES[payload.mimeType]);
   form.append('model', provider.model);
   form.append('response_format', 'verbose_json');
-  form.append('timestamp_granularities[]', 'word');
+  // Live captions need no word timings, and aligning words costs the provider time.
+  if (!payload.utterance) form.append('timestamp_granularities[]', 'word');
   if (payload.language) form.append('language', payload.language);
 
   const url = `${provider.url.replace(/\/+$/, '')}/v1/audio/transcriptions`;
@@ -130,5 +132,6 @@ export const transcribeProcessor: Processor<'transcribe'> = async (task, ctx) =>
       endMs: toMs(w.end),
     })),
     model: provider.model,
+    ...(payload.utterance ? { utterance: payload.utterance } : {}),
   };
 };
