@@ -13,6 +13,8 @@ export interface Membership {
   role: ParticipantRole;
   participantStatus: ParticipantStatus;
   meetingStatus: MeetingStatus;
+  /** When the user was (last) invited: a re-invitation after a removal changes it (join tokens carry it). */
+  invitedAt: Date;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function findMembership(db: Database, meetingId: string, userId: st
       role: meetingParticipants.role,
       participantStatus: meetingParticipants.status,
       meetingStatus: meetings.status,
+      invitedAt: meetingParticipants.invitedAt,
     })
     .from(meetingParticipants)
     .innerJoin(meetings, eq(meetings.id, meetingParticipants.meetingId))

@@ -35,7 +35,10 @@ import {
 export const userStatusValues = ['active', 'disabled', 'guest'] as const;
 export const meetingStatusValues = ['scheduled', 'ongoing', 'ended', 'cancelled'] as const;
 export const participantRoleValues = ['host', 'cohost', 'attendee', 'guest'] as const;
-export const participantStatusValues = ['pending', 'accepted', 'declined', 'joined', 'left'] as const;
+// `removed`: a host or cohost removed the participant; they stay out (no join token, no
+// socket, no history) until invited again, which sets them back to `pending` — or until
+// a host lets them in from the lobby again (`accepted`).
+export const participantStatusValues = ['pending', 'accepted', 'declined', 'joined', 'left', 'removed'] as const;
 
 export type UserStatus = (typeof userStatusValues)[number];
 export type MeetingStatus = (typeof meetingStatusValues)[number];

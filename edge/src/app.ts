@@ -1,5 +1,6 @@
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, errorResponses, jsonResponse } from './lib/openapi.ts';
 import { edgeOpenApiDocument } from './lib/openapi-document.ts';
@@ -31,9 +32,23 @@ const openApiRoute = createRoute({
 
 /** How the runtime tells the app about the connection (Workers: nothing, Cloudflare sets headers). */
 export interface AppOptions {
-  /** The client's socket address for this request, when the runtime has one (Node adapter). */
-  socketAddress?: () => string | undefined;
+  /**
+   * The client's address for this request as the runtime determined it (Node adapter:
+   * the socket's peer, or what a trusted proxy forwarded). When set, the app never reads
+   * a client address from request headers.
+   */
+  clientAddress?: () => string | undefined;
 }
+
+/**
+ * Security headers on every response, errors included (Hono's secureHeaders: nosniff,
+ * HSTS, Referrer-Policy no-referrer, CORP/COOP same-origin, ...). The edge serves JSON
+ * only, so nothing may be framed, loaded or run from its responses.
+ */
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  xFrameOptions: 'DENY',
+});
 
 /** The edge API; the same app runs on Workers (index.ts) and under Node (node.ts). */
 export function createApp(options: AppOptions = {}) {
@@ -41,6 +56,7 @@ export function createApp(options: AppOptions = {}) {
 
   app.use('*', requestId());
   app.use('*', requestLog);
+  app.use('*', securityHeaders);
   app.use('/api/*', (c, next) => {
     const origins = (c.env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
     return cors({
@@ -50,11 +66,16 @@ export function createApp(options: AppOptions = {}) {
       maxAge: 600,
     })(c, next);
   });
+  app.use('/api/*', async (c, next) => {
+    await next();
+    // Tokens and personal data: never stored by a browser or a shared cache (RFC 6749 §5.1).
+    if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+  });
   // After CORS (a 405 carries its headers, preflights are answered first), before body checks.
   app.use('*', allowedMethods(() => app.routes));
   app.use('/api/*', limitBody, requireJson, resources);
   app.use('/api/*', async (c, next) => {
-    c.set('clientIp', clientIp(c.req.raw.headers, options.socketAddress?.()));
+    c.set('clientIp', clientIp(c.req.raw.headers, options.clientAddress?.()));
     await next();
   });
 
@@ -68,9 +89,9 @@ export function createApp(options: AppOptions = {}) {
 
   app.openapi(openApiRoute, (c) => c.json(edgeOpenApiDocument(app), 200));
 
-  app.notFound(() => {
-    throw notFound('No such route.');
-  });
+  // Answered, not thrown: a throw here would skip the security headers (Hono calls the
+  // not-found handler outside the middleware chain's error handling).
+  app.notFound((c) => handleError(notFound('No such route.'), c));
   app.onError(handleError);
   return app;
 }

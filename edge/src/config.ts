@@ -11,6 +11,7 @@ const configSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3_600).max(90 * 86_400).default(30 * 86_400),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(600),
   MEDIA_NODE_REGISTRY_PREFIX: mediaNodeRegistryPrefixSchema.default(DEFAULT_MEDIA_NODE_REGISTRY_PREFIX),
   AI_TASKS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(120),
@@ -36,6 +37,11 @@ export interface EdgeConfig {
   corsOrigins: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * Seconds during which a refresh token just rotated away may be presented again and
+   * gets the same new pair (concurrent refreshes from two tabs); 0 turns it off.
+   */
+  refreshReuseGraceSeconds: number;
   joinTokenTtlSeconds: number;
   /** Key prefix of the media node registry (`media:nodes:`); media nodes must use the same. */
   mediaNodeRegistryPrefix: string;
@@ -101,6 +107,7 @@ export function loadConfig(env: EdgeBindings): EdgeConfig {
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     joinTokenTtlSeconds: e.JOIN_TOKEN_TTL_SECONDS,
     mediaNodeRegistryPrefix: e.MEDIA_NODE_REGISTRY_PREFIX,
     aiTasksPerMinute: e.AI_TASKS_PER_MINUTE,

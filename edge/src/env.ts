@@ -18,6 +18,8 @@ export interface EdgeBindings {
   LOG_LEVEL?: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   REFRESH_TOKEN_TTL_SECONDS?: string;
+  /** Grace for a refresh token presented again right after its rotation (default 10, 0 = off). */
+  REFRESH_REUSE_GRACE_SECONDS?: string;
   JOIN_TOKEN_TTL_SECONDS?: string;
   /** Media node registry key prefix (default `media:nodes:`). */
   MEDIA_NODE_REGISTRY_PREFIX?: string;

@@ -4,12 +4,13 @@ import { Redis } from '@upstash/redis/cloudflare';
 import { redisKeys } from '@huddle/protocol';
 import { ApiError } from '../src/lib/api-error.ts';
 import { CURRENT_SCRYPT_PARAMS, hashPassword, verifyAgainstDummy, verifyPassword } from '../src/services/passwords.ts';
-import { clientIp, hitRateLimits, resetRateLimits } from '../src/services/rate-limit.ts';
+import { clientIp, hitRateLimits, refundRateLimit, remainingHits } from '../src/services/rate-limit.ts';
 import {
   formatRefreshToken,
   hashRefreshSecret,
   newRefreshSecret,
   newSessionId,
+  nextRefreshSecret,
   parseRefreshToken,
 } from '../src/services/refresh-tokens.ts';
 import { createSession, isSessionActive, REMEMBERED_ROTATIONS, rotateSession } from '../src/services/sessions.ts';
@@ -66,7 +67,8 @@ describe('sessions', () => {
   it('remembers the last rotations as reuse; an older token is only unknown', async () => {
     const sessionId = newSessionId();
     const secrets = [newRefreshSecret()];
-    await createSession(redis, { sessionId, userId: crypto.randomUUID(), tokenHash: await hashRefreshSecret(secrets[0]!), ttlSeconds: 60 });
+    const userId = crypto.randomUUID();
+    await createSession(redis, { sessionId, userId, tokenHash: await hashRefreshSecret(secrets[0]!), ttlSeconds: 60 });
     expect(await isSessionActive(redis, sessionId)).toBe(true);
     for (let i = 0; i <= REMEMBERED_ROTATIONS; i++) {
       const next = newRefreshSecret();
@@ -85,43 +87,121 @@ describe('sessions', () => {
     expect(await present(secrets[0]!)).toEqual({ status: 'unknown' });
     expect(await present(newRefreshSecret())).toEqual({ status: 'unknown' });
     expect(await isSessionActive(redis, sessionId)).toBe(true);
-    expect(await present(secrets[1]!)).toEqual({ status: 'reused' });
+    expect(await present(secrets[1]!)).toEqual({ status: 'reused', userId });
     expect(await isSessionActive(redis, sessionId)).toBe(false);
     expect(await present(secrets.at(-1)!)).toEqual({ status: 'unknown' });
     expect(await redis.exists(redisKeys.session(sessionId))).toBe(0);
   });
 });
 
-describe('rate limits', () => {
-  it('allows `limit` hits per window, then throws 429 with the remaining window, then allows again', async () => {
-    const key = `ratelimit:test:${randomSuffix()}`;
-    const other = `ratelimit:test:${randomSuffix()}`;
-    const limits = [{ key, limit: 3, windowSeconds: 1 }, { key: other, limit: 100, windowSeconds: 60 }];
-    for (let i = 0; i < 3; i++) await hitRateLimits(redis, limits);
-    const error = await hitRateLimits(redis, limits).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 429, code: 'rate_limited', headers: { 'Retry-After': '1' } });
-    expect(await redis.get(other)).toBe(4); // every limit counts the hit
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await expect(hitRateLimits(redis, limits)).resolves.toBeUndefined();
-    await resetRateLimits(redis, [key, other]);
-    expect(await redis.exists(key, other)).toBe(0);
+describe('refresh grace', () => {
+  const config = { jwtSecret: 'grace-test-secret-0123456789abcdef0123456789' };
+  async function newSession() {
+    const sessionId = newSessionId();
+    const userId = crypto.randomUUID();
+    const first = newRefreshSecret();
+    await createSession(redis, { sessionId, userId, tokenHash: await hashRefreshSecret(first), ttlSeconds: 60 });
+    const rotate = async (secret: string, nowMs: number, graceMs = 5_000) =>
+      rotateSession(redis, {
+        sessionId,
+        presentedHash: await hashRefreshSecret(secret),
+        nextHash: await hashRefreshSecret(await nextRefreshSecret(config, secret)),
+        ttlSeconds: 60,
+        nowMs,
+        graceMs,
+      });
+    return { sessionId, userId, first, rotate };
+  }
+
+  it('derives the successor of a secret from the secret and the server key only', async () => {
+    const secret = newRefreshSecret();
+    const next = await nextRefreshSecret(config, secret);
+    expect(parseRefreshToken(formatRefreshToken(newSessionId(), next))).toBeDefined();
+    expect(await nextRefreshSecret(config, secret)).toBe(next);
+    expect(await nextRefreshSecret({ jwtSecret: `${config.jwtSecret}x` }, secret)).not.toBe(next);
+    expect(await nextRefreshSecret(config, newRefreshSecret())).not.toBe(next);
   });
 
-  it('reads the client IP from CF-Connecting-IP, then X-Forwarded-For; IPv6 per /64', () => {
+  it('answers the token just rotated away with the same rotation within the grace, and revokes after it', async () => {
+    const { sessionId, userId, first, rotate } = await newSession();
+    const t0 = Date.now();
+    expect(await rotate(first, t0)).toEqual({ status: 'rotated', userId, generation: 2, rotatedAtMs: t0, repeated: false });
+    expect(await rotate(first, t0 + 4_999)).toEqual({ status: 'rotated', userId, generation: 2, rotatedAtMs: t0, repeated: true });
+    expect(await rotate(first, t0 + 5_000)).toEqual({ status: 'reused', userId });
+    expect(await isSessionActive(redis, sessionId)).toBe(false);
+  });
+
+  it('treats a token two rotations back as reuse even within the grace', async () => {
+    const { sessionId, userId, first, rotate } = await newSession();
+    const t0 = Date.now();
+    await rotate(first, t0);
+    const second = await nextRefreshSecret(config, first);
+    expect(await rotate(second, t0 + 10)).toMatchObject({ status: 'rotated', generation: 3, repeated: false });
+    expect(await rotate(first, t0 + 20)).toEqual({ status: 'reused', userId });
+    expect(await isSessionActive(redis, sessionId)).toBe(false);
+  });
+
+  it('has no grace when it is 0', async () => {
+    const { userId, first, rotate } = await newSession();
+    const t0 = Date.now();
+    await rotate(first, t0, 0);
+    expect(await rotate(first, t0 + 1, 0)).toEqual({ status: 'reused', userId });
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('rate limits (@upstash/ratelimit, sliding window)', () => {
+  it('allows `limit` hits per window, then throws 429 with Retry-After, then allows again', async () => {
+    const limit = { identifier: `test:${randomSuffix()}`, limit: 3, windowSeconds: 1 };
+    const other = { identifier: `test:${randomSuffix()}`, limit: 100, windowSeconds: 60 };
+    for (let i = 0; i < 3; i++) await hitRateLimits(redis, [limit, other]);
+    const error = await hitRateLimits(redis, [limit, other]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 429, code: 'rate_limited', headers: { 'Retry-After': '1' } });
+    expect(await remainingHits(redis, other)).toBe(96); // every limit counts the hit
+    expect(await remainingHits(redis, limit)).toBe(0); // a refused hit is not counted
+    // Two windows later nothing of the burst is left in the sliding window.
+    await sleep(2_050);
+    await expect(hitRateLimits(redis, [limit])).resolves.toBeUndefined();
+  });
+
+  it('smooths a burst across a window boundary (a fixed window would allow twice the limit)', async () => {
+    const limit = { identifier: `test:${randomSuffix()}`, limit: 4, windowSeconds: 2 };
+    const hit = () => hitRateLimits(redis, [limit]).then(() => true, () => false);
+    await sleep((1_700 - (Date.now() % 2_000) + 2_000) % 2_000); // late in a window
+    expect(await Promise.all([hit(), hit(), hit(), hit()])).toEqual([true, true, true, true]);
+    await sleep(2_300 - (Date.now() % 2_000)); // early in the next one
+    const next = await Promise.all([hit(), hit(), hit(), hit()]);
+    expect(next.filter(Boolean).length).toBeLessThanOrEqual(2);
+  });
+
+  it('gives a hit back (a successful login does not count against its account)', async () => {
+    const limit = { identifier: `test:${randomSuffix()}`, limit: 2, windowSeconds: 60 };
+    await hitRateLimits(redis, [limit]);
+    await hitRateLimits(redis, [limit]);
+    await refundRateLimit(redis, limit);
+    expect(await remainingHits(redis, limit)).toBe(1);
+    await expect(hitRateLimits(redis, [limit])).resolves.toBeUndefined();
+    await expect(hitRateLimits(redis, [limit])).rejects.toMatchObject({ status: 429 });
+  });
+
+  it('takes the client IP from the runtime when it has one, else CF-Connecting-IP; IPv6 per /64', () => {
     const ip = (headers: Record<string, string>) => clientIp(new Headers(headers));
     expect(ip({ 'cf-connecting-ip': '203.0.113.9', 'x-forwarded-for': '198.51.100.1' })).toBe('203.0.113.9');
-    expect(ip({ 'x-forwarded-for': ' 198.51.100.1 , 10.0.0.1' })).toBe('198.51.100.1');
+    // On Workers only Cloudflare's header counts: X-Forwarded-For is whatever the client wrote.
+    expect(ip({ 'x-forwarded-for': '198.51.100.1' })).toBe('unknown');
     expect(ip({})).toBe('unknown');
     expect(ip({ 'cf-connecting-ip': '2001:DB8:1:2:3:4:5:6' })).toBe('2001:db8:1:2::/64');
     expect(ip({ 'cf-connecting-ip': '2001:db8::1' })).toBe('2001:db8:0:0::/64');
     expect(ip({ 'cf-connecting-ip': '2001:db8:0a:00b0::' })).toBe('2001:db8:a:b0::/64');
     expect(ip({ 'cf-connecting-ip': '::1' })).toBe('0:0:0:0::/64');
-    expect(ip({ 'x-forwarded-for': 'evil key with spaces' })).toBe('invalid');
-    // The Node adapter passes the socket address: headers the client sent do not count.
+    expect(ip({ 'cf-connecting-ip': 'evil key with spaces' })).toBe('invalid');
+    expect(ip({ 'cf-connecting-ip': '1:2:3::4::5' })).toBe('invalid');
+    // The Node adapter passes the address it determined: headers the client sent do not count.
     const spoofed = new Headers({ 'cf-connecting-ip': '203.0.113.9', 'x-forwarded-for': '198.51.100.1' });
     expect(clientIp(spoofed, '192.0.2.44')).toBe('192.0.2.44');
     expect(clientIp(spoofed, '::ffff:192.0.2.44')).toBe('192.0.2.44');
-    expect(ip({ 'x-forwarded-for': '1:2:3::4::5' })).toBe('invalid');
+    expect(clientIp(spoofed, '')).toBe('unknown');
   });
 });

@@ -97,7 +97,12 @@ describe('POST /api/v1/meetings/{id}/join: the token', () => {
     expect(claims.sub).toBe(host.user.id);
     expect(claims.iss).toBe(testSecrets.LIVEKIT_API_KEY);
     expect(claims.name).toBe(host.user.fullName);
-    expect(claims.attributes).toEqual({ role: 'host' });
+    // Bound to the caller's login session and invitation (protocol's joinTokenAttributesSchema).
+    expect(claims.attributes).toEqual({
+      role: 'host',
+      sid: host.refreshToken.split('.')[0],
+      invitedAt: expect.stringMatching(/^\d{13}$/),
+    });
     expect(claims.video).toMatchObject({
       room: meetingRoomName(meetingId),
       roomJoin: true,
@@ -118,13 +123,13 @@ describe('POST /api/v1/meetings/{id}/join: the token', () => {
     const attendeeClaims = await verifier.verify((await joinOk(meetingId, attendee)).token);
     expect(attendeeClaims.sub).toBe(attendee.user.id);
     expect(attendeeClaims.name).toBe(attendee.user.username);
-    expect(attendeeClaims.attributes).toEqual({ role: 'attendee' });
+    expect(attendeeClaims.attributes).toMatchObject({ role: 'attendee', sid: attendee.refreshToken.split('.')[0] });
     expect(attendeeClaims.video?.roomAdmin ?? false).toBe(false);
     expect(attendeeClaims.video).toMatchObject({ room: meetingRoomName(meetingId), roomJoin: true, canPublish: true, canSubscribe: true });
 
     const cohostClaims = await verifier.verify((await joinOk(meetingId, cohost)).token);
     expect(cohostClaims.video?.roomAdmin).toBe(true);
-    expect(cohostClaims.attributes).toEqual({ role: 'cohost' });
+    expect(cohostClaims.attributes).toMatchObject({ role: 'cohost', sid: cohost.refreshToken.split('.')[0] });
   });
 
   it('signs with the LiveKit secret: a verifier with another secret rejects the token', async () => {

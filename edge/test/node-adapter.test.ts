@@ -3,12 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { Redis } from '@upstash/redis';
 import { fileURLToPath } from 'node:url';
 import { TokenVerifier } from 'livekit-server-sdk';
 import type { Redis as TcpRedis } from 'ioredis';
 import { decodeTaskEntry, meetingRoomName, redisKeys } from '@huddle/protocol';
 import { testSecrets, type EdgeUnderTest } from './harness.ts';
-import { authHeaders, randomSuffix, registerAndLogin, type SignedInUser } from './users-helper.ts';
+import { LOGIN_LIMITS } from '../src/services/auth.ts';
+import { remainingHits } from '../src/services/rate-limit.ts';
+import { authHeaders, randomSuffix, registerAndLogin, roomInWindow, type SignedInUser } from './users-helper.ts';
 import { openTestRedis, testDatabaseUrl, TestRegistry } from './join-fixtures.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,8 +52,6 @@ async function startNodeEdge(env: Record<string, string>): Promise<string> {
   });
 }
 
-// The suite's clients send random CF-Connecting-IP addresses (see users-helper.ts), as
-// a proxy in front would: so the main instance trusts them, or rate limits would bite.
 const nodeEdgeEnv = (extra: Record<string, string>): Record<string, string> => ({
   DATABASE_URL: testDatabaseUrl,
   UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
@@ -63,9 +66,18 @@ const nodeEdgeEnv = (extra: Record<string, string>): Record<string, string> => (
 beforeAll(async () => {
   redis = openTestRedis();
   registry = new TestRegistry(redis);
-  base = await startNodeEdge(nodeEdgeEnv({ EDGE_TRUST_PROXY: 'true' }));
+  // The main instance stands behind a proxy on loopback (EDGE_TRUSTED_PROXIES), and the
+  // suite plays that proxy: the random client address the helpers put in CF-Connecting-IP
+  // (users-helper.ts) is forwarded as X-Forwarded-For — otherwise every test would share
+  // one rate-limit key, 127.0.0.1.
+  base = await startNodeEdge(nodeEdgeEnv({ EDGE_TRUSTED_PROXIES: 'loopback' }));
   edge = {
-    fetch: (path, init) => fetch(`${base}${path}`, init),
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      const client = headers.get('cf-connecting-ip');
+      if (client) headers.set('x-forwarded-for', client);
+      return fetch(`${base}${path}`, { ...init, headers });
+    },
     close: async () => {},
     logs: () => stderr.split('\n').filter(Boolean),
   };
@@ -173,7 +185,9 @@ describe('the edge under Node (edge/src/node.ts)', () => {
   });
 
   it('shuts down on SIGTERM (server and Postgres pool closed, so the process exits)', async () => {
-    const child = children[0]!;
+    const own = await startNodeEdge(nodeEdgeEnv({}));
+    expect((await fetch(`${own}/ready`)).status).toBe(200); // its Postgres pool is open now
+    const child = children.at(-1)!;
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code, signal] = (await Promise.race([
@@ -185,17 +199,118 @@ describe('the edge under Node (edge/src/node.ts)', () => {
   });
 });
 
-describe('the edge under Node without a trusted proxy', () => {
-  it('rate-limits by the socket address, ignoring client-sent CF-Connecting-IP and X-Forwarded-For', async () => {
-    const direct = await startNodeEdge(nodeEdgeEnv({}));
-    const spoofed = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
-    const response = await fetch(`${direct}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'cf-connecting-ip': spoofed, 'x-forwarded-for': spoofed },
-      body: JSON.stringify({ login: `nobody-${randomSuffix()}`, password: 'not-the-password' }),
+/** One raw HTTP/1.1 exchange with the edge from `localAddress`; resolves with status, headers and body text. */
+function rawExchange(url: string, payload: string, options: { halfClose?: boolean; localAddress?: string } = {}) {
+  const { hostname, port } = new URL(url);
+  return new Promise<{ status: number; headers: string; body: string }>((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), localAddress: options.localAddress }, () => {
+      socket.write(payload);
+      if (options.halfClose) socket.end();
     });
-    expect(response.status).toBe(401);
-    expect(await redis.exists(`ratelimit:login:ip:${spoofed}`)).toBe(0);
-    expect(await redis.exists('ratelimit:login:ip:127.0.0.1')).toBe(1);
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head.toLowerCase(), body });
+    });
+    setTimeout(() => socket.destroy(new Error(`no answer within 10 s; got ${JSON.stringify(data)}`)), 10_000).unref();
+  });
+}
+
+/** A login from `localAddress` (a loopback address of its own), with whatever headers the client wants. */
+function loginFrom(url: string, localAddress: string, headers: Record<string, string>): Promise<number> {
+  const { hostname, port } = new URL(url);
+  const body = JSON.stringify({ login: `nobody-${randomSuffix()}`, password: 'not-the-password' });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: hostname, port: Number(port), method: 'POST', path: '/api/v1/auth/login', localAddress, agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A loopback address no other test uses (127.0.0.0/8 all reaches this host). */
+const privateLoopback = () => `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+const perIp = (address: string) => ({ identifier: `login:ip:${address}`, ...LOGIN_LIMITS.perIp });
+const upstash = () => new Redis({ url: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079', token: testSecrets.UPSTASH_REDIS_REST_TOKEN });
+
+// Issue 12, case 7: the self-hosted edge must not trust what clients say.
+describe('the self-hosted edge (Node adapter)', () => {
+  it('without a trusted proxy: a client changing CF-Connecting-IP and X-Forwarded-For on every request is still limited per address', async () => {
+    const direct = await startNodeEdge(nodeEdgeEnv({}));
+    const from = privateLoopback();
+    await roomInWindow(LOGIN_LIMITS.perIp.windowSeconds, 40_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 34; i++) {
+      const spoofed = `198.51.100.${1 + (i % 250)}`;
+      statuses.push(await loginFrom(direct, from, { 'cf-connecting-ip': spoofed, 'x-forwarded-for': spoofed }));
+    }
+    expect(statuses.slice(0, LOGIN_LIMITS.perIp.limit)).toEqual(Array(LOGIN_LIMITS.perIp.limit).fill(401));
+    expect(statuses.slice(LOGIN_LIMITS.perIp.limit)).toEqual([429, 429, 429, 429]);
+    expect(await remainingHits(upstash(), perIp(from))).toBe(0);
+  }, 120_000);
+
+  it('behind a trusted proxy: the client is the last X-Forwarded-For hop that is not a trusted proxy', async () => {
+    const client = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+    const spoofed = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+    const redis = upstash();
+    const before = await remainingHits(redis, perIp(spoofed));
+    // What a client sent (spoofed), then what our proxy appended (the client's real address).
+    const status = await loginFrom(base, '127.0.0.1', { 'x-forwarded-for': `${spoofed}, ${client}`, 'cf-connecting-ip': spoofed });
+    expect(status).toBe(401);
+    expect(await remainingHits(redis, perIp(client))).toBe(LOGIN_LIMITS.perIp.limit - 1);
+    expect(await remainingHits(redis, perIp(spoofed))).toBe(before);
+  });
+
+  it('answers malformed HTTP with the JSON error shape, never a stack trace', async () => {
+    const truncated = await rawExchange(
+      base,
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"login":"a"',
+      { halfClose: true },
+    );
+    const garbage = await rawExchange(base, 'GARBAGE\r\n\r\n');
+    const badLength = await rawExchange(base, 'POST /api/v1/auth/login HTTP/1.1\r\nHost: edge\r\nContent-Length: abc\r\n\r\n');
+    const hugeHeaders = await rawExchange(base, `GET /health HTTP/1.1\r\nHost: edge\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    for (const [reply, status, code] of [
+      [truncated, 400, 'bad_request'],
+      [garbage, 400, 'bad_request'],
+      [badLength, 400, 'bad_request'],
+      [hugeHeaders, 431, 'headers_too_large'],
+    ] as const) {
+      expect(reply.status).toBe(status);
+      expect(reply.headers).toMatch(/content-type: application\/json/);
+      expect(reply.headers).toMatch(/x-content-type-options: nosniff/);
+      expect(JSON.parse(reply.body)).toEqual({ error: { code, message: expect.any(String) } });
+      expect(reply.body).not.toMatch(/\/|at \S+ \(/);
+    }
+    expect(JSON.parse(truncated.body).error.message).toMatch(/Content-Length/);
+  });
+
+  it('carries the security headers on every response, errors included', async () => {
+    for (const response of [
+      await edge.fetch('/health'),
+      await edge.fetch('/api/v1/nope'),
+      await edge.fetch('/api/v1/users/me'),
+      await edge.fetch('/nope'),
+    ]) {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    }
+  });
+
+  it('refuses to start with the old EDGE_TRUST_PROXY or an EDGE_TRUSTED_PROXIES it cannot parse', async () => {
+    await expect(startNodeEdge(nodeEdgeEnv({ EDGE_TRUST_PROXY: 'true' }))).rejects.toThrow(/EDGE_TRUST_PROXY is no longer supported/);
+    await expect(startNodeEdge(nodeEdgeEnv({ EDGE_TRUSTED_PROXIES: '10.0.0.0/99' }))).rejects.toThrow(/EDGE_TRUSTED_PROXIES/);
   });
 });

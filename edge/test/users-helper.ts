@@ -83,3 +83,14 @@ export async function registerAndLogin(edge: EdgeUnderTest, overrides: UserOverr
   const body = (await loggedIn.json()) as { accessToken: string; refreshToken: string; user: TestUser };
   return { user: body.user, accessToken: body.accessToken, refreshToken: body.refreshToken, password: input.password };
 }
+
+/**
+ * Waits, if needed, so that at least `needMs` remain in the current window of a
+ * `windowSeconds` sliding-window rate limit: a burst that straddles two windows is
+ * weighed partly against the previous one (that is what a sliding window does), so an
+ * exact "attempt #N is refused" would otherwise depend on the clock.
+ */
+export async function roomInWindow(windowSeconds: number, needMs: number): Promise<void> {
+  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000));
+  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

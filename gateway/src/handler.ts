@@ -9,6 +9,7 @@ import { RedisUnavailableError } from './executor.ts';
 import type { Outcome, RedisExecutor } from './executor.ts';
 import { HttpError, sendJson } from './http-error.ts';
 import { refusalReason } from './policy.ts';
+import { ScriptTranslator, type TranslatedCommand } from './script-flags.ts';
 
 /** Options for {@link createRequestHandler}. */
 export interface HandlerOptions {
@@ -30,6 +31,7 @@ const BATCH_ROUTES = new Set(['/pipeline', '/multi-exec']);
  */
 export function createRequestHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const isAuthorized = bearerChecker(options.token);
+  const scripts = new ScriptTranslator();
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Split by hand: WHATWG URL parsing would resolve `..` segments and read `//x` as a host.
@@ -49,11 +51,13 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       if (pathname === '/') return runOne(res, toCommand(body), base64);
       const commands = toCommandBatch(body);
       for (const [i, command] of commands.entries()) assertAllowed(command, `command ${i + 1}: `);
+      const translated = commands.map((command) => scripts.translate(command));
+      const forRedis = translated.map((t) => t.command);
       const outcomes =
         pathname === '/pipeline'
-          ? await options.executor.pipeline(commands)
-          : await options.executor.transaction(commands);
-      return sendJson(res, 200, outcomes.map((outcome) => toJson(outcome, base64)));
+          ? await options.executor.pipeline(forRedis)
+          : await options.executor.transaction(forRedis);
+      return sendJson(res, 200, outcomes.map((outcome, i) => toJson(mapOutcome(outcome, translated[i]), base64)));
     }
 
     requireMethod(req, ['GET', 'POST']);
@@ -64,8 +68,9 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
 
   const runOne = async (res: ServerResponse, command: Command, base64: boolean): Promise<void> => {
     assertAllowed(command);
-    const reply = await options.executor.run(command);
-    sendJson(res, 200, { result: encodeReply(reply, base64) });
+    const translated = scripts.translate(command);
+    const reply = await options.executor.run(translated.command);
+    sendJson(res, 200, { result: encodeReply(translated.mapReply ? translated.mapReply(reply) : reply, base64) });
   };
 
   return (req, res) => {
@@ -107,6 +112,10 @@ function requireMethod(req: IncomingMessage, allowed: string[]): void {
 function assertAllowed(command: Command, where = ''): void {
   const reason = refusalReason(command);
   if (reason !== undefined) throw new HttpError(400, `${where}${reason}`);
+}
+
+function mapOutcome(outcome: Outcome, translated: TranslatedCommand | undefined): Outcome {
+  return 'reply' in outcome && translated?.mapReply ? { reply: translated.mapReply(outcome.reply) } : outcome;
 }
 
 function toJson(outcome: Outcome, base64: boolean): { result: unknown } | { error: string } {

@@ -28,6 +28,8 @@ const envSchema = z.object({
   LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Every socket is re-checked (session, membership, meeting status) this often, in ms. */
+  ACCESS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   CHAT_RATE_PER_SECOND: z.coerce.number().positive().default(5),
   CHAT_RATE_BURST: z.coerce.number().int().min(1).default(10),
   /** After host.remove, the removed user (and a guest's address) may not knock on the lobby for this long. */
@@ -67,6 +69,11 @@ export interface MediaNodeConfig {
   jwtSecret: string;
   /** WebSocket ping interval; a peer that missed a pong by the next ping is dropped. */
   wsPingIntervalMs: number;
+  /**
+   * Interval of the sweep that re-checks every open socket against Postgres and Redis,
+   * in ms: it bounds how long a revocation lost by pub/sub can go unnoticed.
+   */
+  accessSweepIntervalMs: number;
   /** Chat token bucket per user: refill per second and bucket size. */
   chatRatePerSecond: number;
   chatRateBurst: number;
@@ -114,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MediaNodeConfi
     livekit: { apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     jwtSecret: e.JWT_SECRET,
     wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
+    accessSweepIntervalMs: e.ACCESS_SWEEP_INTERVAL_MS,
     chatRatePerSecond: e.CHAT_RATE_PER_SECOND,
     chatRateBurst: e.CHAT_RATE_BURST,
     lobby: { blockSeconds: e.LOBBY_BLOCK_SECONDS, sweepIntervalMs: e.LOBBY_SWEEP_INTERVAL_MS },

@@ -139,6 +139,9 @@ export class MediaNodeServer {
         roster,
         nodeId: config.nodeId,
         log,
+        refuse: async (meetingId, userId) => {
+          await sfuEngine?.disconnect?.(meetingId, userId);
+        },
       });
       const app = new Hono()
         .route(
@@ -202,7 +205,7 @@ export class MediaNodeServer {
         http as Server,
         verifier,
         subscriber,
-        { pingIntervalMs: config.wsPingIntervalMs },
+        { pingIntervalMs: config.wsPingIntervalMs, accessSweepIntervalMs: config.accessSweepIntervalMs },
       );
       const mediaServer = media;
       const registry = await NodeRegistry.create({

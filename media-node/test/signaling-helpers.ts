@@ -2,14 +2,14 @@
 // (huddle_test, rows seeded with drizzle and deleted after), a throwaway MongoDB database,
 // a private registry prefix in Redis, and real `ws` clients.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { AccessToken } from 'livekit-server-sdk';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { createNodeDb, meetingParticipants, meetings, users, type NodeDb, type ParticipantRole } from '@huddle/db';
-import { mediaNodeRegistryKeys, meetingRoomName } from '@huddle/protocol';
+import { mediaNodeRegistryKeys, meetingRoomName, redisKeys, type JoinTokenAttributes } from '@huddle/protocol';
 import { loadConfig, type MediaNodeConfig } from '../src/config.ts';
 import { MediaNodeServer, type MediaNodeOptions } from '../src/server.ts';
 
@@ -117,6 +117,7 @@ export function createSuite(): Suite {
     },
     async teardown() {
       await Promise.allSettled(suite.nodes.map((n) => n.close()));
+      await closeHelperClients();
       if (meetingIds.length > 0) await db.db.delete(meetings).where(inArray(meetings.id, meetingIds));
       if (userIds.length > 0) await db.db.delete(users).where(inArray(users.id, userIds));
       await db.close();
@@ -138,16 +139,60 @@ export function createSuite(): Suite {
   return suite;
 }
 
-/** A join token exactly as the edge mints it (edge/src/services/join-tokens.ts). */
+// Clients of the token helpers (sessions in Redis, invitations in Postgres), opened on
+// first use and closed by the suite's teardown.
+let helperRedis: Redis | undefined;
+let helperDb: NodeDb | undefined;
+const redisClient = (): Redis => (helperRedis ??= new Redis(REDIS_URL));
+const dbClient = (): NodeDb => (helperDb ??= createNodeDb(TEST_DATABASE_URL, { shared: false, max: 2 }));
+async function closeHelperClients(): Promise<void> {
+  helperRedis?.disconnect();
+  helperRedis = undefined;
+  await helperDb?.close();
+  helperDb = undefined;
+}
+
+/** A login session as the edge keeps it (`session:{sid}`), living `ttlSeconds`; returns its id. */
+export async function createTestSession(userId: string, ttlSeconds = 600): Promise<string> {
+  const sessionId = randomBytes(16).toString('base64url');
+  const key = redisKeys.session(sessionId);
+  await redisClient().multi().hset(key, { userId, tokenHash: 'test', generation: 1 }).expire(key, ttlSeconds).exec();
+  return sessionId;
+}
+
+/** Ends a session as logout does: deletes it (publish `session.revoked` yourself to tell the nodes). */
+export async function endTestSession(sessionId: string): Promise<void> {
+  await redisClient().del(redisKeys.session(sessionId));
+}
+
+/** The participant row's invited_at in ms (0 when the user is not a participant). */
+export async function invitedAtMs(meetingId: string, userId: string): Promise<number> {
+  const [row] = await dbClient()
+    .db.select({ invitedAt: meetingParticipants.invitedAt })
+    .from(meetingParticipants)
+    .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, userId)));
+  return row?.invitedAt.getTime() ?? 0;
+}
+
+/**
+ * A join token exactly as the edge mints it (edge/src/services/join-tokens.ts): bound to
+ * a login session (a new live one unless `sessionId` is given) and to the participant's
+ * current invitation (read from Postgres unless `invitedAtMs` is given).
+ */
 export async function mintJoinToken(
-  subject: { userId: string; meetingId: string; role: ParticipantRole; name?: string },
+  subject: { userId: string; meetingId: string; role: ParticipantRole; name?: string; sessionId?: string; invitedAtMs?: number },
   options: { ttl?: string | number; secret?: string; room?: string } = {},
 ): Promise<string> {
+  const attributes: JoinTokenAttributes = {
+    role: subject.role,
+    sid: subject.sessionId ?? (await createTestSession(subject.userId)),
+    invitedAt: String(subject.invitedAtMs ?? (await invitedAtMs(subject.meetingId, subject.userId))),
+  };
   const token = new AccessToken(LIVEKIT_API_KEY, options.secret ?? LIVEKIT_API_SECRET, {
     identity: subject.userId,
     name: subject.name ?? subject.userId,
     ttl: options.ttl ?? 300,
-    attributes: { role: subject.role },
+    attributes,
   });
   token.addGrant({
     room: options.room ?? meetingRoomName(subject.meetingId),

@@ -7,7 +7,9 @@ import { parseJsonWith } from './json.ts';
  * `meeting_events` (redisKeys.allMeetingEvents) after the change is committed.
  * Delivery is Redis pub/sub: at most once, subscribers that are down miss events,
  * so treat them as hints and read the current state from the API when in doubt.
- * The media node closes a meeting's room on `meeting.ended`.
+ * Media nodes subscribe to the firehose: on `meeting.ended` they close every socket of
+ * the meeting (joined or not), on `meeting.participantRemoved` every socket of that user
+ * in that meeting.
  */
 export const meetingEventTypes = [
   'meeting.created',
@@ -15,6 +17,7 @@ export const meetingEventTypes = [
   'meeting.invited',
   'meeting.started',
   'meeting.ended',
+  'meeting.participantRemoved',
 ] as const;
 export type MeetingEventType = (typeof meetingEventTypes)[number];
 
@@ -42,6 +45,8 @@ export const meetingStatsSummarySchema = z.object({
   durationSeconds: z.number().int().nonnegative(),
   /** Sum over participants of their time in the room. */
   totalParticipantSeconds: z.number().int().nonnegative(),
+  /** Chat messages stored during the meeting (0 when a publisher predates the field). */
+  chatMessageCount: z.number().int().nonnegative().default(0),
 });
 export type MeetingStatsSummary = z.infer<typeof meetingStatsSummarySchema>;
 
@@ -80,6 +85,8 @@ export const meetingEventSchema = z.discriminatedUnion('type', [
     'meeting.ended',
     z.object({ endedAt: isoTime, endedBy: z.uuid(), stats: meetingStatsSummarySchema }),
   ),
+  /** A host or cohost removed a participant: out until invited again (status `removed`). */
+  envelope('meeting.participantRemoved', z.object({ userId: z.uuid(), removedBy: z.uuid() })),
 ]);
 export type MeetingEvent = z.infer<typeof meetingEventSchema>;
 

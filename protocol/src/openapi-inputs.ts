@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NUL_FREE_PATTERN } from './text.ts';
+import { STORABLE_TEXT_PATTERN } from './text.ts';
 
 // The last step of generating an OpenAPI 3.1 document from zod route declarations
 // (@hono/zod-openapi → zod-to-openapi): rules the servers enforce on every input but that
@@ -32,8 +32,9 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  * Completes the request schemas of a generated document, in place, with what every
  * route's validation enforces:
  * - a string with a `format` zod checks by pattern (uuid, email, date-time) gets zod's pattern;
- * - any other input string without a pattern, enum or const gets one refusing U+0000 (the
- *   servers refuse NUL in every input string), and so do the keys of free-form objects;
+ * - any other input string without a pattern, enum or const gets one refusing U+0000 and
+ *   unpaired surrogates (the servers refuse both in every input string: storable-text.ts),
+ *   and so do the keys of free-form objects;
  * - `\d` in every pattern of the document becomes `[0-9]`: JavaScript's `\d` is ASCII, the
  *   `\d` of Python and Rust engines (fuzzers, validators) also matches other scripts' digits.
  * Response schemas are left as generated. Returns the same document.
@@ -90,12 +91,12 @@ function completeString(node: SchemaNode): void {
     if (pattern) node['pattern'] = pattern;
     return;
   }
-  node['pattern'] = NUL_FREE_PATTERN;
+  node['pattern'] = STORABLE_TEXT_PATTERN;
 }
 
 function completeFreeFormObject(node: SchemaNode): void {
   if (isNode(node['additionalProperties']) && node['propertyNames'] === undefined) {
-    node['propertyNames'] = { pattern: NUL_FREE_PATTERN };
+    node['propertyNames'] = { pattern: STORABLE_TEXT_PATTERN };
   }
 }
 

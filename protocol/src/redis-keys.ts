@@ -14,6 +14,12 @@ export const redisKeys = {
   meetingSummaryLock: (meetingId: string) => `meeting:${meetingId}:summary-lock`,
   /** Pub/sub channel carrying every meeting's lifecycle events. */
   allMeetingEvents: 'meeting_events',
+  /**
+   * Chat messages stored for a meeting (duplicates of a retried send not counted): the
+   * media node INCRs it per stored message, both end paths read it into
+   * meeting_stats.chat_message_count (the edge cannot reach MongoDB).
+   */
+  meetingChatCount: (meetingId: string) => `meeting:${meetingId}:chat_count`,
   /** Registry entry of a live media node (TTL heartbeat). */
   mediaNode: (nodeId: string) => `media:nodes:${nodeId}`,
   /** SCAN pattern over all registry entries. */
@@ -21,11 +27,13 @@ export const redisKeys = {
   /** Sticky meeting → media node assignment (SET NX). */
   meetingNode: (meetingId: string) => `media:meeting:${meetingId}`,
   /**
-   * A login session (one refresh-token family); access tokens die with it. A guest's
-   * session (hash field `kind` = `guest`, with `meetingId`) lives here too, so every
-   * check of a token's session covers guests alike.
+   * A login session (one refresh-token family); access and join tokens die with it. A
+   * guest's session (hash field `kind` = `guest`, with `meetingId`) lives here too, so
+   * every check of a token's session covers guests alike.
    */
   session: (sessionId: string) => `session:${sessionId}`,
+  /** Pub/sub channel of session revocations (`session.revoked`, protocol/src/sessions.ts). */
+  sessionEvents: 'session_events',
   /** AI task stream and its consumer group. */
   aiTasks: 'ai:tasks',
   aiTasksGroup: 'ai-workers',

@@ -3,6 +3,7 @@ import { mediaBackendValues } from './media-nodes.ts';
 import { captionNotificationSchemas, captionRequestSchemas } from './captions.ts';
 import { sfuNotificationSchemas, sfuRequestSchemas } from './sfu.ts';
 import { lobbyNotificationSchemas, lobbyRequestSchemas } from './lobby.ts';
+import { hasVisibleText, storable } from './storable-text.ts';
 
 // Signaling protocol v1 between clients and a media node (WebSocket `/ws?access_token=`),
 // and the messages media nodes exchange on a meeting's Redis channel
@@ -26,9 +27,9 @@ export const SIGNALING_CLOSE_CODES = {
   tooLarge: 1009,
   /** The client did not read fast enough: its send queue overflowed. */
   slowClient: 1013,
-  /** The token is missing, malformed or badly signed. */
+  /** The token is missing, malformed or badly signed, or its login session has ended (logout, refresh-token reuse). */
   invalidToken: 4001,
-  /** The token is valid but not for a room of a meeting this user may join now. */
+  /** The token is valid but not for a room of a meeting this user may join now (not a participant, removed, meeting over). */
   forbidden: 4003,
   /** The same user connected again (another tab or device); the older connection closes. */
   replaced: 4009,
@@ -75,15 +76,23 @@ const empty = z.object({}).optional().default({});
 /** Cursor for chat history: the `cursor` of the oldest message already shown. */
 export const chatCursorSchema = z.string().min(1).max(200);
 
-/** Request methods with their `data` schema. */
-export const signalingRequestSchema = z.discriminatedUnion('method', [
+/**
+ * Request methods with their `data` schema. Every string and key in a request must be
+ * storable (no NUL, no unpaired surrogates: protocol/src/storable-text.ts).
+ */
+export const signalingRequestSchema = storable(z.discriminatedUnion('method', [
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('join'), data: empty }),
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('leave'), data: empty }),
   z.object({
     id: z.union([z.string().max(64), z.number()]),
     method: z.literal('chat.send'),
     data: z.object({
-      text: z.string().trim().min(1, 'text must not be empty').max(SIGNALING_LIMITS.chatTextCharsMax),
+      text: z
+        .string()
+        .trim()
+        .min(1, 'text must not be empty')
+        .max(SIGNALING_LIMITS.chatTextCharsMax)
+        .refine(hasVisibleText, 'text must contain at least one visible character'),
       clientMsgId: z.string().min(1).max(SIGNALING_LIMITS.clientMsgIdCharsMax),
     }),
   }),
@@ -113,7 +122,7 @@ export const signalingRequestSchema = z.discriminatedUnion('method', [
   ...sfuRequestSchemas,
   ...captionRequestSchemas,
   ...lobbyRequestSchemas,
-]);
+]));
 export type SignalingRequest = z.infer<typeof signalingRequestSchema>;
 export type SignalingMethod = SignalingRequest['method'];
 export type SignalingRequestOf<M extends SignalingMethod> = Extract<SignalingRequest, { method: M }>;

@@ -1,12 +1,17 @@
 import { z } from 'zod';
+import { unstorableTextReason } from './storable-text.ts';
 
 // Free text at the HTTP boundary, bounded the way JSON Schema (and so the OpenAPI
 // documents), PostgreSQL and people count characters: Unicode code points. JavaScript's
 // `.length` counts UTF-16 units — an emoji is 2 — so zod's `.min()`/`.max()` would refuse
 // text the documents promise to accept.
 
-/** JSON Schema pattern of a string without U+0000 (PostgreSQL text and jsonb cannot hold it). */
-export const NUL_FREE_PATTERN = '^[^\\u0000]*$';
+/**
+ * JSON Schema pattern of a storable string: no U+0000 and no unpaired surrogate
+ * (storable-text.ts). Read with Unicode semantics, as JSON Schema 2020-12 asks (the `u`
+ * flag; Python's `re` on str): a surrogate pair is one code point and matches.
+ */
+export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
 
 /**
  * Body of a regex character class of what `String.prototype.trim()` removes (ECMAScript
@@ -15,8 +20,8 @@ export const NUL_FREE_PATTERN = '^[^\\u0000]*$';
  */
 export const TRIMMED_SPACE_CLASS = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
-/** JSON Schema pattern: no U+0000 and at least one character that trimming keeps. */
-export const VISIBLE_TEXT_PATTERN = `^[^\\u0000]*[^\\u0000${TRIMMED_SPACE_CLASS}][^\\u0000]*$`;
+/** JSON Schema pattern: storable, and at least one character that trimming keeps. */
+export const VISIBLE_TEXT_PATTERN = `^[^\\u0000\\ud800-\\udfff]*[^\\u0000\\ud800-\\udfff${TRIMMED_SPACE_CLASS}][^\\u0000\\ud800-\\udfff]*$`;
 
 /** Length in Unicode code points (a lone surrogate counts as one, as in JSON Schema). */
 export function codePointLength(text: string): number {
@@ -46,7 +51,10 @@ export function text({ min = 0, max, trim = false }: TextOptions) {
   let schema = z
     .string()
     .refine((value) => codePointLength(value) <= max, `must be at most ${max} characters`)
-    .refine((value) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters');
+    .superRefine((value, ctx) => {
+      const reason = unstorableTextReason(value);
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    });
   if (trim) {
     schema = schema.trim().refine((value) => value.length > 0, 'must not be empty or only whitespace');
   } else if (min > 0) {
@@ -55,6 +63,6 @@ export function text({ min = 0, max, trim = false }: TextOptions) {
   return schema.meta({
     ...(min > 0 ? { minLength: min } : {}),
     maxLength: max,
-    pattern: trim ? VISIBLE_TEXT_PATTERN : NUL_FREE_PATTERN,
+    pattern: trim ? VISIBLE_TEXT_PATTERN : STORABLE_TEXT_PATTERN,
   });
 }

@@ -26,7 +26,7 @@ import { AccessToken } from 'livekit-server-sdk';
 import { MongoClient } from 'mongodb';
 import { WebSocket } from 'ws';
 import { createNodeDb, meetingParticipants, meetings, users, type NodeDb } from '../../db/src/index.ts';
-import { meetingRoomName, mediaNodeRegistryKeys, parseMediaNodeEntry } from '../../protocol/src/index.ts';
+import { meetingRoomName, mediaNodeRegistryKeys, parseMediaNodeEntry, redisKeys } from '../../protocol/src/index.ts';
 import { Redis } from 'ioredis';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   let connectionResult: ConnectionResult | undefined;
   let fanoutResult: FanoutResult | undefined;
   try {
+    await startBenchSession();
     await startNode();
     connectionResult = await benchConnections(db);
     closeAllSockets();
@@ -287,8 +288,24 @@ function closeAllSockets(): void {
   sockets.clear();
 }
 
+// Join tokens are bound to a login session and an invitation (protocol/src/sessions.ts):
+// one bench session for every token, and participant rows with a known invited_at.
+const benchSessionId = randomBytes(16).toString('base64url');
+const benchInvitedAt = new Date(Date.now() - 60_000);
+
+async function startBenchSession(): Promise<void> {
+  redis ??= new Redis(redisUrl);
+  await redis.hset(redisKeys.session(benchSessionId), { userId: 'bench' });
+  await redis.expire(redisKeys.session(benchSessionId), 3_600);
+}
+
 function mintToken(userId: string, meetingId: string, role: 'host' | 'attendee'): Promise<string> {
-  const token = new AccessToken(apiKey, apiSecret, { identity: userId, name: userId.slice(0, 8), ttl: 3_600, attributes: { role } });
+  const token = new AccessToken(apiKey, apiSecret, {
+    identity: userId,
+    name: userId.slice(0, 8),
+    ttl: 3_600,
+    attributes: { role, sid: benchSessionId, invitedAt: String(benchInvitedAt.getTime()) },
+  });
   token.addGrant({ room: meetingRoomName(meetingId), roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, roomAdmin: role === 'host' });
   return token.toJwt();
 }
@@ -321,7 +338,7 @@ async function seedMeeting(db: NodeDb, members: string[]): Promise<string> {
   for (let i = 0; i < members.length; i += 1_000) {
     await db.db
       .insert(meetingParticipants)
-      .values(members.slice(i, i + 1_000).map((userId, j) => ({ meetingId: id, userId, role: i + j === 0 ? ('host' as const) : ('attendee' as const), status: 'accepted' as const })));
+      .values(members.slice(i, i + 1_000).map((userId, j) => ({ meetingId: id, userId, role: i + j === 0 ? ('host' as const) : ('attendee' as const), status: 'accepted' as const, invitedAt: benchInvitedAt })));
   }
   return id;
 }
@@ -397,7 +414,12 @@ async function cleanUp(db?: NodeDb): Promise<void> {
   await mongo.close();
   if (redis) {
     const keys = mediaNodeRegistryKeys(registryPrefix);
-    await redis.del(keys.index, keys.entry(`bench-${runId}`), ...created.meetings.map((id) => `meeting:${id}:roster`));
+    await redis.del(
+      keys.index,
+      keys.entry(`bench-${runId}`),
+      redisKeys.session(benchSessionId),
+      ...created.meetings.flatMap((id) => [redisKeys.meetingRoster(id), redisKeys.meetingChatCount(id), redisKeys.meeting(id)]),
+    );
     redis.disconnect();
   }
 }

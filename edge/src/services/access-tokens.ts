@@ -27,20 +27,28 @@ export const keyOf = (config: EdgeConfig): Promise<CryptoKey> => {
   return key;
 };
 
-/** Signs a short-lived access token for a user's login session. */
+/**
+ * Signs a short-lived access token for a user's login session, issued at
+ * `issuedAtSeconds` (default now). HS256 is deterministic: the same subject and issue
+ * time give the same token, which is how a refresh repeated within its grace period
+ * returns the very pair the first one did. `expiresIn` is what is left of its lifetime.
+ */
 export async function signAccessToken(
   config: EdgeConfig,
   subject: { userId: string; sessionId: string },
+  issuedAtSeconds: number = Math.floor(Date.now() / 1000),
 ): Promise<{ token: string; expiresIn: number }> {
+  const expiresAt = issuedAtSeconds + config.accessTokenTtlSeconds;
   const token = await new SignJWT({ sid: subject.sessionId, typ: 'access' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(subject.userId)
     .setIssuer(ACCESS_TOKEN_ISSUER)
     .setAudience(ACCESS_TOKEN_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
+    .setIssuedAt(issuedAtSeconds)
+    .setExpirationTime(expiresAt)
     .sign(await keyOf(config));
-  return { token, expiresIn: config.accessTokenTtlSeconds };
+  const left = expiresAt - Math.floor(Date.now() / 1000);
+  return { token, expiresIn: Math.max(1, Math.min(config.accessTokenTtlSeconds, left)) };
 }
 
 /** Verifies signature, issuer, audience, expiry and claim shapes; 401 otherwise. */

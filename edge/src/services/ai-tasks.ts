@@ -2,7 +2,7 @@ import { aiTaskTypesAfterEnd, encodeTaskEntry, type AiTask, type AiTaskRequest }
 import type { RequestDeps } from '../env.ts';
 import { conflict, forbidden } from '../lib/api-error.ts';
 import { requireParticipant } from './join.ts';
-import { hitRateLimits, RATE_LIMIT_PREFIX } from './rate-limit.ts';
+import { hitRateLimits } from './rate-limit.ts';
 
 /**
  * `POST /ai/tasks`: a participant of the meeting queues an AI task on the task stream
@@ -31,7 +31,7 @@ export async function enqueueAiTask(deps: RequestDeps, userId: string, request: 
     throw forbidden('You can submit only your own audio.');
   }
   await hitRateLimits(deps.redis, [
-    { key: `${RATE_LIMIT_PREFIX}ai-tasks:user:${userId}`, limit: deps.config.aiTasksPerMinute, windowSeconds: 60 },
+    { identifier: `ai-tasks:user:${userId}`, limit: deps.config.aiTasksPerMinute, windowSeconds: 60 },
   ]);
 
   const task: AiTask = {

@@ -3,23 +3,25 @@ import type { RequestDeps } from '../env.ts';
 import { ApiError } from '../lib/api-error.ts';
 import { signAccessToken } from './access-tokens.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { hitRateLimits, RATE_LIMIT_PREFIX, resetRateLimits } from './rate-limit.ts';
+import { hitRateLimits, refundRateLimit, type RateLimit } from './rate-limit.ts';
 import {
   formatRefreshToken,
   hashRefreshSecret,
   newRefreshSecret,
   newSessionId,
+  nextRefreshSecret,
   parseRefreshToken,
   sha256Hex,
 } from './refresh-tokens.ts';
-import { createSession, deleteSession, rotateSession } from './sessions.ts';
+import { announceSessionRevoked, createSession, revokeSession, rotateSession } from './sessions.ts';
 import { findUserById, findUserByLogin, insertUser, toPublicUser, updatePasswordHash, type PublicUser } from './users.ts';
 
 /**
- * Login limits. Per IP: every attempt counts (slows credential stuffing from one
- * address). Per account (the lowercased login): every attempt counts and a successful
- * login clears the counter, so it is effectively "failures since the last success".
- * Username and email of one account are counted separately.
+ * Login limits (sliding windows). Per IP: every attempt counts (slows credential
+ * stuffing from one address). Per account (the lowercased login): every attempt is
+ * counted before the password is checked — so parallel guesses cannot slip past the
+ * limit — and a successful one is given back, so the limit counts failures. Username
+ * and email of one account are counted separately.
  */
 export const LOGIN_LIMITS = {
   perIp: { limit: 30, windowSeconds: 60 },
@@ -53,9 +55,7 @@ export async function register(
   deps: RequestDeps,
   input: { username: string; email: string; password: string; fullName?: string | null | undefined; clientIp: string },
 ): Promise<PublicUser> {
-  await hitRateLimits(deps.redis, [
-    { key: `${RATE_LIMIT_PREFIX}register:ip:${input.clientIp}`, ...REGISTER_LIMITS.perIp },
-  ]);
+  await hitRateLimits(deps.redis, [{ identifier: `register:ip:${input.clientIp}`, ...REGISTER_LIMITS.perIp }]);
   const passwordHash = await hashPassword(input.password);
   const user = await insertUser(deps.db().db, {
     username: input.username,
@@ -76,11 +76,11 @@ export async function login(
   input: { login: string; password: string; clientIp: string },
 ): Promise<TokenPair> {
   // Hashed so that emails do not appear in Redis key names.
-  const accountKey = `${RATE_LIMIT_PREFIX}login:account:${await sha256Hex(input.login.toLowerCase())}`;
-  await hitRateLimits(deps.redis, [
-    { key: `${RATE_LIMIT_PREFIX}login:ip:${input.clientIp}`, ...LOGIN_LIMITS.perIp },
-    { key: accountKey, ...LOGIN_LIMITS.perAccount },
-  ]);
+  const accountLimit: RateLimit = {
+    identifier: `login:account:${await sha256Hex(input.login.toLowerCase())}`,
+    ...LOGIN_LIMITS.perAccount,
+  };
+  await hitRateLimits(deps.redis, [{ identifier: `login:ip:${input.clientIp}`, ...LOGIN_LIMITS.perIp }, accountLimit]);
   const { db } = deps.db();
   const user = await findUserByLogin(db, input.login);
   if (!user) {
@@ -90,7 +90,7 @@ export async function login(
   const check = await verifyPassword(input.password, user.passwordHash);
   if (!check.ok || user.status !== 'active') throw invalidCredentials();
 
-  await resetRateLimits(deps.redis, [accountKey]);
+  await refundRateLimit(deps.redis, accountLimit);
   if (check.needsRehash) await updatePasswordHash(db, user.id, await hashPassword(input.password));
   return startSession(deps, user);
 }
@@ -107,9 +107,15 @@ async function startSession(deps: RequestDeps, user: User): Promise<TokenPair> {
   return issuePair(deps, user, sessionId, secret);
 }
 
-/** An access token for the session plus the refresh token carrying `secret`. */
-async function issuePair(deps: RequestDeps, user: User, sessionId: string, secret: string): Promise<TokenPair> {
-  const access = await signAccessToken(deps.config, { userId: user.id, sessionId });
+/** An access token for the session (issued at `issuedAtSeconds`, default now) plus the refresh token carrying `secret`. */
+async function issuePair(
+  deps: RequestDeps,
+  user: User,
+  sessionId: string,
+  secret: string,
+  issuedAtSeconds?: number,
+): Promise<TokenPair> {
+  const access = await signAccessToken(deps.config, { userId: user.id, sessionId }, issuedAtSeconds);
   return {
     accessToken: access.token,
     refreshToken: formatRefreshToken(sessionId, secret),
@@ -119,8 +125,10 @@ async function issuePair(deps: RequestDeps, user: User, sessionId: string, secre
 }
 
 /**
- * Exchanges a refresh token for a new pair and rotates it. Presenting a token that was
- * already rotated revokes the whole session (every access token of it) and answers
+ * Exchanges a refresh token for a new pair and rotates it. The token just rotated away,
+ * presented again within config.refreshReuseGraceSeconds (two tabs refreshing at once, a
+ * retried request), gets the same new pair. Any other already-rotated token revokes the
+ * whole session (every access and join token of it, on every media node) and answers
  * 401 `refresh_token_reused`; an unknown, expired or malformed one is 401
  * `invalid_refresh_token`.
  */
@@ -128,25 +136,30 @@ export async function refresh(deps: RequestDeps, refreshToken: string): Promise<
   const presented = parseRefreshToken(refreshToken);
   if (!presented) throw invalidRefreshToken();
   const { sessionId } = presented;
-  const nextSecret = newRefreshSecret();
+  const nextSecret = await nextRefreshSecret(deps.config, presented.secret);
   const result = await rotateSession(deps.redis, {
     sessionId,
     presentedHash: await hashRefreshSecret(presented.secret),
     nextHash: await hashRefreshSecret(nextSecret),
     ttlSeconds: deps.config.refreshTokenTtlSeconds,
+    graceMs: deps.config.refreshReuseGraceSeconds * 1000,
   });
-  if (result.status === 'reused') throw refreshTokenReused();
+  if (result.status === 'reused') {
+    await announceSessionRevoked(deps.redis, { sessionId, userId: result.userId, reason: 'refresh_token_reused' });
+    throw refreshTokenReused();
+  }
   if (result.status === 'unknown') throw invalidRefreshToken();
 
   const user = await findUserById(deps.db().db, result.userId);
   if (user?.status !== 'active') {
-    await deleteSession(deps.redis, sessionId);
+    await revokeSession(deps.redis, { sessionId, userId: result.userId, reason: 'account_disabled' });
     throw invalidRefreshToken();
   }
-  return issuePair(deps, user, sessionId, nextSecret);
+  // Issued at the rotation's time: a repeated refresh signs the very same access token.
+  return issuePair(deps, user, sessionId, nextSecret, Math.floor(result.rotatedAtMs / 1000));
 }
 
-/** Ends the caller's session: its access and refresh tokens stop working at once. */
-export async function logout(deps: RequestDeps, sessionId: string): Promise<void> {
-  await deleteSession(deps.redis, sessionId);
+/** Ends the caller's session: its access, refresh and join tokens stop working at once, on every node. */
+export async function logout(deps: RequestDeps, caller: { sessionId: string; userId: string }): Promise<void> {
+  await revokeSession(deps.redis, { sessionId: caller.sessionId, userId: caller.userId, reason: 'logout' });
 }

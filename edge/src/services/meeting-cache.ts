@@ -1,5 +1,10 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { redisKeys } from '@huddle/protocol';
+import {
+  MEETING_CACHE_GENERATION_TTL_MS,
+  MEETING_CACHE_INVALIDATE_SCRIPT,
+  meetingCacheKeys,
+  redisKeys,
+} from '@huddle/protocol';
 import type { MeetingView } from './meeting-view.ts';
 
 // Cache-aside for GET /meetings/{id} under `meeting:{id}` (redisKeys.meeting):
@@ -13,6 +18,8 @@ import type { MeetingView } from './meeting-view.ts';
 // - stale fills: writers bump a generation counter with the invalidation, and a
 //   loader fills only if the generation it saw before loading is unchanged, so a
 //   read that raced a write cannot put the old state back after the DEL.
+// - every writer invalidates: the edge after its meeting writes, the media node after
+//   joins, leaves, removals and host.endForAll (protocol/src/meeting-cache.ts).
 
 /** Tuning of the meeting cache. */
 export interface MeetingCacheOptions {
@@ -44,16 +51,8 @@ export const MEETING_CACHE_DEFAULTS: MeetingCacheOptions = {
 /** Stored under `meeting:{id}` for ids that do not exist. Not JSON, so no meeting can look like it. */
 export const MEETING_MISSING_SENTINEL = '!missing';
 
-/** Edge-private keys next to the cached value. */
-export const meetingCacheKeys = {
-  /** Loader lock (SET NX PX, token-checked release). */
-  lock: (meetingId: string) => `meeting-cache:lock:${meetingId}`,
-  /** Generation counter, bumped by every invalidation. */
-  generation: (meetingId: string) => `meeting-cache:gen:${meetingId}`,
-};
-
-/** How long a generation counter outlives its last write; far longer than any load. */
-const GENERATION_TTL_MS = 86_400_000;
+/** Keys next to the cached value (shared with the media node, which invalidates too). */
+export { meetingCacheKeys };
 
 /** Where a read was answered from (for tests and logs). */
 export type MeetingCacheSource = 'cache' | 'database' | 'waited';
@@ -78,11 +77,6 @@ return 1`;
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-
-const INVALIDATE_SCRIPT = `
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return redis.call('DEL', KEYS[1])`;
 
 type Decoded = { kind: 'hit'; meeting: MeetingView } | { kind: 'missing' } | { kind: 'empty' };
 
@@ -186,13 +180,14 @@ async function loadAndFill(
 
 /**
  * Drops the cached meeting (or its sentinel) after a committed write and bumps its
- * generation, so loads that started before the write do not fill the old state.
+ * generation, so loads that started before the write do not fill the old state. The
+ * media node runs the same script after its own writes (joins, leaves, removals, end).
  */
 export async function invalidateMeeting(redis: Redis, meetingId: string): Promise<void> {
   await redis.eval(
-    INVALIDATE_SCRIPT,
+    MEETING_CACHE_INVALIDATE_SCRIPT,
     [redisKeys.meeting(meetingId), meetingCacheKeys.generation(meetingId)],
-    [String(GENERATION_TTL_MS)],
+    [String(MEETING_CACHE_GENERATION_TTL_MS)],
   );
 }
 

@@ -1,16 +1,21 @@
 import { eq } from 'drizzle-orm';
 import { findMembership, meetings, type Database, type MeetingStatus, type Membership, type ParticipantRole } from '@huddle/db';
-import { conflict, forbidden, notFound, type ApiError } from '../lib/api-error.ts';
+import { ApiError, conflict, forbidden, notFound } from '../lib/api-error.ts';
 
 /** 404 for unknown meetings and for meetings the caller is not in: the same body, so ids do not leak. */
 export const meetingNotFound = (): ApiError => notFound('Meeting not found.');
+
+/** 403 `participant_removed`: a host or cohost removed the caller; they are out until invited again. */
+export const participantRemoved = (): ApiError =>
+  new ApiError(403, 'participant_removed', 'You were removed from this meeting; ask the host to invite you again.');
 
 /** Meetings in these states take no more changes. */
 export const closedMeetingStatuses: readonly MeetingStatus[] = ['ended', 'cancelled'];
 
 /**
  * The caller's membership, required to have one of `roles`: 404 when the meeting is
- * unknown or the caller is not in it, 403 when they are but their role may not `action`.
+ * unknown or the caller is not in it, 403 `participant_removed` when they were removed,
+ * 403 when they are in it but their role may not `action`.
  */
 export async function requireRole(
   db: Database,
@@ -21,6 +26,7 @@ export async function requireRole(
 ): Promise<Membership> {
   const membership = await findMembership(db, meetingId, callerId);
   if (!membership) throw meetingNotFound();
+  if (membership.participantStatus === 'removed') throw participantRemoved();
   if (!roles.includes(membership.role)) {
     throw forbidden(`Only the ${roles.join(' or ')} may ${action} this meeting.`);
   }

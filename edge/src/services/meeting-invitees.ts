@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { meetingParticipants, users, type Transaction } from '@huddle/db';
 import { ApiError } from '../lib/api-error.ts';
 
@@ -41,16 +41,23 @@ export async function lockInvitableUsers(tx: Transaction, userIds: readonly stri
 }
 
 /**
- * Adds `userIds` as pending attendees in one statement; ids already in the meeting
- * are skipped (ON CONFLICT on the (meeting_id, user_id) unique). Returns the ids
- * actually added. Call lockInvitableUsers() first in the same transaction.
+ * Adds `userIds` as pending attendees in one statement. Ids already in the meeting are
+ * skipped (ON CONFLICT on the (meeting_id, user_id) unique), except removed participants:
+ * inviting them again sets them back to `pending` (role kept) with a new invited_at,
+ * which the media node compares with the join token's, so tokens minted before the
+ * removal stay void. Returns the ids actually added or restored. Call
+ * lockInvitableUsers() first in the same transaction.
  */
 export async function insertInvitees(tx: Transaction, meetingId: string, userIds: readonly string[]): Promise<string[]> {
   if (userIds.length === 0) return [];
   const added = await tx
     .insert(meetingParticipants)
     .values(userIds.map((userId) => ({ meetingId, userId, role: 'attendee' as const, status: 'pending' as const })))
-    .onConflictDoNothing({ target: [meetingParticipants.meetingId, meetingParticipants.userId] })
+    .onConflictDoUpdate({
+      target: [meetingParticipants.meetingId, meetingParticipants.userId],
+      set: { status: 'pending', invitedAt: sql`clock_timestamp()` },
+      setWhere: eq(meetingParticipants.status, 'removed'),
+    })
     .returning({ userId: meetingParticipants.userId });
   const addedSet = new Set(added.map((a) => a.userId));
   return userIds.filter((id) => addedSet.has(id));

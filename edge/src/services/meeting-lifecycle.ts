@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { meetings, type MeetingStatus, writeMeetingStats } from '@huddle/db';
-import type { MeetingStatsSummary } from '@huddle/protocol';
+import { redisKeys, type MeetingStatsSummary } from '@huddle/protocol';
+import type { Redis } from '@upstash/redis/cloudflare';
 import type { RequestDeps } from '../env.ts';
 import { afterMeetingWrite, meetingEvent } from './meeting-events.ts';
 import { currentStatus, invalidTransition, meetingNotFound, requireRole } from './meeting-guards.ts';
@@ -56,7 +57,9 @@ export async function endMeeting(deps: RequestDeps, callerId: string, meetingId:
       // An ongoing meeting always has started_at (startMeeting sets both); be safe anyway.
       const startedAt = row.startedAt ?? row.endedAt;
       if (!startedAt || !row.endedAt) throw new Error(`meeting ${meetingId} ended without timestamps`);
-      const stats = await writeMeetingStats(tx, meetingId, startedAt, row.endedAt);
+      // Read after the row lock is taken, so messages stored until now are counted.
+      const chatMessageCount = await readChatMessageCount(deps.redis, meetingId);
+      const stats = await writeMeetingStats(tx, meetingId, startedAt, row.endedAt, chatMessageCount);
       return { endedAt: row.endedAt, stats };
     });
   } catch (error) {
@@ -73,6 +76,16 @@ export async function endMeeting(deps: RequestDeps, callerId: string, meetingId:
     }),
   );
   return reload(deps, meetingId);
+}
+
+/**
+ * Chat messages stored for the meeting so far: the media node's Redis counter
+ * (redisKeys.meetingChatCount), 0 when there is none. @upstash/redis JSON-parses the
+ * value, so it arrives as a number.
+ */
+export async function readChatMessageCount(redis: Redis, meetingId: string): Promise<number> {
+  const value = Number(await redis.get<unknown>(redisKeys.meetingChatCount(meetingId)));
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
 
 async function reload(deps: RequestDeps, meetingId: string): Promise<MeetingView> {

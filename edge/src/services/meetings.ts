@@ -4,7 +4,7 @@ import type { RequestDeps } from '../env.ts';
 import { MEETING_CACHE_DEFAULTS, readMeetingThrough, type CachedMeetingPrefetch } from './meeting-cache.ts';
 import { insertWithUniqueCode, type UniqueCodeOptions } from './meeting-codes.ts';
 import { afterMeetingWrite, meetingEvent } from './meeting-events.ts';
-import { meetingNotFound } from './meeting-guards.ts';
+import { meetingNotFound, participantRemoved } from './meeting-guards.ts';
 import { insertInvitees, lockInvitableUsers, normaliseUserIds } from './meeting-invitees.ts';
 import {
   loadMeetingView,
@@ -85,7 +85,8 @@ export async function createMeeting(
 
 /**
  * A meeting with its participants, for a participant only: 404 (the same body)
- * for unknown ids and for everyone else. Served from the Redis cache; membership
+ * for unknown ids and for everyone else, 403 `participant_removed` for a removed
+ * participant (until invited again). Served from the Redis cache; membership
  * is checked against the cached participant list, so a hit costs no Postgres query.
  */
 export async function getMeeting(
@@ -102,12 +103,11 @@ export async function getMeeting(
     MEETING_CACHE_DEFAULTS,
     first,
   );
-  if (!meeting || !isParticipant(meeting.participants, callerId)) throw meetingNotFound();
+  const caller = meeting?.participants.find((p: ParticipantView) => p.userId === callerId);
+  if (!meeting || !caller) throw meetingNotFound();
+  if (caller.status === 'removed') throw participantRemoved();
   return meeting;
 }
-
-const isParticipant = (participants: readonly ParticipantView[], userId: string) =>
-  participants.some((p) => p.userId === userId);
 
 /** Position in the caller's meeting list: the last item of the previous page. */
 export interface MeetingCursor {

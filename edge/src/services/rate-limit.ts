@@ -1,74 +1,88 @@
+import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis/cloudflare';
 import { tooManyRequests } from '../lib/api-error.ts';
 
-/** A fixed-window limit: at most `limit` hits per `windowSeconds` for one key. */
+/**
+ * A sliding-window limit (@upstash/ratelimit): at most `limit` hits in any
+ * `windowSeconds` for one identifier (the previous window counts in proportion to how
+ * much of it the sliding window still covers).
+ */
 export interface RateLimit {
-  /** Full Redis key of the counter, e.g. `ratelimit:login:ip:203.0.113.7`. */
-  key: string;
+  /** What is limited, e.g. `login:ip:203.0.113.7`; its Redis keys are `ratelimit:{identifier}:{window}`. */
+  identifier: string;
   limit: number;
   windowSeconds: number;
 }
 
-/** Key prefix of every edge rate-limit counter. */
+/** Key prefix of every edge rate-limit counter (`ratelimit:`). */
 export const RATE_LIMIT_PREFIX = 'ratelimit:';
 
-// One round trip for several counters: INCR each, start its window on the first hit,
-// report count and remaining window. Atomic per key, so concurrent requests never
-// both pass the last slot. A key left without TTL (e.g. written by hand) gets one.
-// KEYS: counters; ARGV: window of each key, in milliseconds.
-const HIT_SCRIPT = `
-local out = {}
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('PTTL', key)
-  if count == 1 or ttl < 0 then
-    redis.call('PEXPIRE', key, ARGV[i])
-    ttl = tonumber(ARGV[i])
-  end
-  out[#out + 1] = count
-  out[#out + 1] = ttl
-end
-return out
-`;
+// One limiter per request (Workers: no I/O object outlives its request), configured so
+// Redis is the only truth and an outage is an error, never a free pass:
+// - ephemeralCache: false — the library's in-isolate "blocked until" cache would keep
+//   blocking in one isolate after the counters were cleared, and not in the others;
+// - timeout: 0 — the library's default (5 s) lets requests through when Redis is slow;
+// - analytics off (no extra writes).
+function limiterFor(redis: Redis, limit: RateLimit): Ratelimit {
+  return new Ratelimit({
+    redis,
+    limiter: Ratelimit.slidingWindow(limit.limit, `${limit.windowSeconds} s`),
+    prefix: RATE_LIMIT_PREFIX.slice(0, -1),
+    ephemeralCache: false,
+    timeout: 0,
+    analytics: false,
+  });
+}
 
 /**
- * Counts one hit against each limit (all of them, even when an earlier one is already
- * exceeded) and throws 429 with Retry-After — the longest remaining window among the
- * exceeded limits — when any count is over its limit.
+ * Counts one hit against each limit (all of them in one pipelined round trip, even when
+ * one is already exhausted) and throws 429 with Retry-After — the latest window end
+ * among the exhausted limits — when any of them is over. A hit refused by a limit is
+ * not counted by that limit.
  */
 export async function hitRateLimits(redis: Redis, limits: readonly RateLimit[]): Promise<void> {
   if (limits.length === 0) return;
-  const reply = await redis.createScript<number[]>(HIT_SCRIPT).exec(
-    limits.map((l) => l.key),
-    limits.map((l) => String(l.windowSeconds * 1000)),
-  );
+  const results = await Promise.all(limits.map((limit) => limiterFor(redis, limit).limit(limit.identifier)));
+  const now = Date.now();
   let retryAfterMs = 0;
-  limits.forEach((limit, i) => {
-    const count = Number(reply[2 * i]);
-    const ttlMs = Number(reply[2 * i + 1]);
-    if (count > limit.limit) retryAfterMs = Math.max(retryAfterMs, ttlMs, 1000);
-  });
+  for (const result of results) {
+    if (!result.success) retryAfterMs = Math.max(retryAfterMs, result.reset - now, 1000);
+  }
   if (retryAfterMs > 0) throw tooManyRequests(retryAfterMs / 1000);
 }
 
-/** Forgets the counters (e.g. an account's failures after a successful login). */
-export async function resetRateLimits(redis: Redis, keys: readonly string[]): Promise<void> {
-  if (keys.length > 0) await redis.del(...keys);
+/**
+ * Gives one hit back to a limit (e.g. an account's login attempt that turned out to be
+ * right: the account limit then counts failures only). Atomic per identifier.
+ */
+export async function refundRateLimit(redis: Redis, limit: RateLimit): Promise<void> {
+  await limiterFor(redis, limit).limit(limit.identifier, { rate: -1 });
 }
 
 /**
- * The caller's IP for rate limiting: the socket's address when the runtime knows it
- * and no trusted proxy stands in front (the Node adapter), else `CF-Connecting-IP`
- * (set by Cloudflare, which overwrites any client value), else the first hop of
- * `X-Forwarded-For` (Node behind a proxy that sets it), else `unknown`. IPv6
- * addresses are reduced to their /64, the block one subscriber usually holds.
+ * Checks without counting: 429 with Retry-After (the window's end) when `limit` has no
+ * hits left. For budgets charged only by some outcomes (link lookups that miss).
  */
-export function clientIp(headers: Headers, socketAddress?: string): string {
-  const raw =
-    socketAddress?.replace(/^::ffff:/, '') ||
-    headers.get('cf-connecting-ip')?.trim() ||
-    headers.get('x-forwarded-for')?.split(',')[0]?.trim() ||
-    '';
+export async function requireHitsLeft(redis: Redis, limit: RateLimit): Promise<void> {
+  const { remaining, reset } = await limiterFor(redis, limit).getRemaining(limit.identifier);
+  if (remaining <= 0) throw tooManyRequests(Math.max(1000, reset - Date.now()) / 1000);
+}
+
+/** Hits left for `limit` right now (tests, diagnostics). */
+export async function remainingHits(redis: Redis, limit: RateLimit): Promise<number> {
+  return (await limiterFor(redis, limit).getRemaining(limit.identifier)).remaining;
+}
+
+/**
+ * The caller's IP for rate limiting. `runtimeAddress` is the client address the runtime
+ * determined (the Node adapter: the socket's peer, or what a trusted proxy forwarded —
+ * see edge/src/node.ts); when it is given, no header is looked at. Otherwise (Workers)
+ * `CF-Connecting-IP`, which Cloudflare sets and overwrites on every request, else
+ * `unknown`. IPv6 addresses are reduced to their /64, the block one subscriber usually
+ * holds.
+ */
+export function clientIp(headers: Headers, runtimeAddress?: string): string {
+  const raw = runtimeAddress !== undefined ? runtimeAddress.replace(/^::ffff:/, '') : (headers.get('cf-connecting-ip')?.trim() ?? '');
   if (raw === '') return 'unknown';
   if (raw.length > 64 || !/^[0-9A-Fa-f:.]+$/.test(raw)) return 'invalid';
   return raw.includes(':') ? (ipv6Prefix64(raw.toLowerCase()) ?? 'invalid') : raw;

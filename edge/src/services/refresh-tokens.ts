@@ -9,10 +9,10 @@ const SECRET_BYTES = 32;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-function randomBase64Url(bytes: number): string {
-  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...buffer)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
+const base64Url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+
+const randomBase64Url = (bytes: number): string => base64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 
 /** A new random session id (also the `sid` claim of its access tokens). */
 export const newSessionId = (): string => randomBase64Url(SESSION_ID_BYTES);
@@ -39,3 +39,22 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /** SHA-256 of a refresh secret, hex: what the session stores and compares. */
 export const hashRefreshSecret = (secret: string): Promise<string> => sha256Hex(secret);
+
+// The successor of a refresh secret is derived, not drawn at random: HMAC-SHA-256 keyed
+// with JWT_SECRET over a fixed label and the presented secret. Two requests presenting
+// the same token (two tabs refreshing at once) compute the same successor, so the one
+// that loses the compare-and-swap can answer with the winner's pair within the grace
+// period without the secret ever being stored. Knowing a successor requires both the
+// presented secret and the server key.
+const ROTATION_LABEL = 'huddle-refresh-rotation:v1:';
+const rotationKeys = new WeakMap<object, Promise<CryptoKey>>();
+
+/** The secret that `secret` rotates to (43 base64url characters, like newRefreshSecret()). */
+export async function nextRefreshSecret(config: { jwtSecret: string }, secret: string): Promise<string> {
+  let key = rotationKeys.get(config);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(config.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    rotationKeys.set(config, key);
+  }
+  return base64Url(new Uint8Array(await crypto.subtle.sign('HMAC', await key, new TextEncoder().encode(ROTATION_LABEL + secret))));
+}

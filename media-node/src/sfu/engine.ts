@@ -127,6 +127,13 @@ export interface SfuEngine {
   readonly livekitUrl?: string;
   /** Opens the SFU side of a meeting's room. Throws when the engine is unavailable. */
   openRoom(meetingId: string, events: SfuRoomEvents): Promise<SfuRoom>;
+  /**
+   * Disconnects a participant's media from a meeting whether or not its room is open on
+   * this node (LiveKit: RoomServiceClient.removeParticipant — a participant who joined
+   * the LiveKit room directly with a token that is no longer honoured). Engines whose
+   * media only exists through this node's rooms leave it out.
+   */
+  disconnect?(meetingId: string, userId: string): Promise<void>;
   /** What the engine holds now. */
   counts(): SfuCounts;
   /** Closes every room and the engine itself; idempotent. */

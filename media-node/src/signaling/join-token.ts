@@ -1,6 +1,6 @@
 import type { TokenVerifier } from 'livekit-server-sdk';
 import { z } from 'zod';
-import { meetingIdFromRoom, roomRoleValues, SIGNALING_CLOSE_CODES } from '@huddle/protocol';
+import { joinTokenAttributesSchema, meetingIdFromRoom, SIGNALING_CLOSE_CODES } from '@huddle/protocol';
 import type { ParticipantRole } from '@huddle/db';
 
 /** Who a verified join token admits, and to which meeting. */
@@ -12,6 +12,10 @@ export interface JoinIdentity {
   role: ParticipantRole;
   /** Host or cohost: may mute and remove participants. */
   roomAdmin: boolean;
+  /** The login session that minted the token: the token dies with it. */
+  sessionId: string;
+  /** The participant row's invited_at the token was minted for, in ms since the epoch. */
+  invitedAtMs: number;
 }
 
 /** Outcome of checking a token: the identity, or the close code and reason to refuse with. */
@@ -28,13 +32,15 @@ const claimsSchema = z.object({
     roomJoin: z.literal(true),
     roomAdmin: z.boolean().optional(),
   }),
-  attributes: z.object({ role: z.enum(roomRoleValues) }).partial().optional(),
+  attributes: z.record(z.string(), z.string()).optional(),
 });
 
 /**
  * Verifies a LiveKit-format join token (as minted by the edge) with livekit-server-sdk:
- * signature and issuer (API key/secret), expiry (4401), and a join grant for a Huddle
- * meeting room (4003 for any other room). Membership is checked separately (Postgres).
+ * signature and issuer (API key/secret), expiry (4401), a join grant for a Huddle
+ * meeting room (4003 for any other room), and the attributes that bind it to a login
+ * session and an invitation (`role`, `sid`, `invitedAt`; 4001 without them). Session
+ * and membership are checked separately (Redis, Postgres: admission.ts).
  */
 export async function verifyJoinToken(verifier: TokenVerifier, token: string | undefined): Promise<JoinTokenResult> {
   if (!token) return { ok: false, closeCode: SIGNALING_CLOSE_CODES.invalidToken, reason: 'missing access_token' };
@@ -53,7 +59,11 @@ export async function verifyJoinToken(verifier: TokenVerifier, token: string | u
   const c = claims.data;
   const meetingId = meetingIdFromRoom(c.video.room);
   if (!meetingId) return { ok: false, closeCode: SIGNALING_CLOSE_CODES.forbidden, reason: 'not a meeting room' };
-  const role = c.attributes?.role ?? 'attendee';
+  const attributes = joinTokenAttributesSchema.safeParse(c.attributes ?? {});
+  if (!attributes.success) {
+    return { ok: false, closeCode: SIGNALING_CLOSE_CODES.invalidToken, reason: 'token is not bound to a session; join again' };
+  }
+  const { role, sid, invitedAt } = attributes.data;
   return {
     ok: true,
     expiresAtSeconds: c.exp,
@@ -62,8 +72,10 @@ export async function verifyJoinToken(verifier: TokenVerifier, token: string | u
       name: c.name ?? c.sub,
       meetingId: meetingId.toLowerCase(),
       role,
-      // Both must agree: an attendee token never moderates even if a grant says so.
+      // Both must agree: an attendee's or a guest's token never moderates even if a grant says so.
       roomAdmin: c.video.roomAdmin === true && (role === 'host' || role === 'cohost'),
+      sessionId: sid,
+      invitedAtMs: Number(invitedAt),
     },
   };
 }

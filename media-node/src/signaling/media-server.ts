@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis';
 import type { TokenVerifier } from 'livekit-server-sdk';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SIGNALING_CLOSE_CODES, SIGNALING_LIMITS } from '@huddle/protocol';
-import { findMembership } from '@huddle/db';
-import { mayEnterRoom } from '../stores/participants.ts';
+import { AccessGuard, ACCESS_CHANNELS } from './access-guard.ts';
+import { admitToRoom, checkAdmission, type Refusal } from './admission.ts';
 import { Connection } from './connection.ts';
 import { verifyJoinToken, type JoinIdentity } from './join-token.ts';
 import { Peer } from './peer.ts';
@@ -18,13 +18,16 @@ export const SIGNALING_PATH = '/ws';
 export interface MediaServerOptions {
   /** Interval between pings; a peer that has not answered the previous ping by the next one is dropped. */
   pingIntervalMs: number;
+  /** Interval of the access sweep that re-checks every socket (AccessGuard), in ms. */
+  accessSweepIntervalMs: number;
 }
 
 /**
- * Signaling on one node: accepts WebSockets on /ws (token checked before the peer
- * exists), owns the rooms (one per meeting, created once even when peers race) and
- * the node's Redis subscriber connection, and runs the heartbeat.
- * MediaServer → Room → Peer; `close()` closes rooms (and so peers) first.
+ * Signaling on one node: accepts WebSockets on /ws (token, session and membership
+ * checked before the peer exists), owns the rooms (one per meeting, created once even
+ * when peers race), the node's Redis subscriber connection (meeting channels, and the
+ * `meeting_events` / `session_events` firehoses its AccessGuard acts on) and runs the
+ * heartbeat. MediaServer → Room → Peer; `close()` closes rooms (and so peers) first.
  */
 export class MediaServer {
   readonly #ctx: SignalingContext;
@@ -35,6 +38,7 @@ export class MediaServer {
   readonly #opening = new Map<string, Promise<Room>>();
   readonly #peers = new Set<Peer>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #guard: AccessGuard;
   #accepting = true;
   #closing: Promise<void> | undefined;
 
@@ -48,10 +52,17 @@ export class MediaServer {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    this.#guard = new AccessGuard(ctx, ctx.log, { peers: () => this.#peers, room: (id) => this.#rooms.get(id) }, options.accessSweepIntervalMs);
     subscriber.on('message', (channel: string, message: string) => {
+      if ((ACCESS_CHANNELS as readonly string[]).includes(channel)) {
+        this.#guard.onMessage(channel, message);
+        return;
+      }
       const room = this.#rooms.get(meetingIdOfChannel(channel));
       if (room?.channel === channel) room.onChannelMessage(message);
     });
+    // After a reconnect the subscriber may have missed revocations: check everyone now.
+    subscriber.on('ready', () => void this.#guard.sweep());
     this.#heartbeat = setInterval(() => this.#beat(), options.pingIntervalMs);
     this.#heartbeat.unref();
   }
@@ -68,6 +79,7 @@ export class MediaServer {
     options: MediaServerOptions,
   ): Promise<MediaServer> {
     if (subscriber.status === 'wait') await subscriber.connect();
+    await subscriber.subscribe(...ACCESS_CHANNELS);
     const server = new MediaServer(ctx, verifier, subscriber, options);
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => server.#onUpgrade(request, socket, head));
     return server;
@@ -88,6 +100,11 @@ export class MediaServer {
     return this.#rooms.get(meetingId);
   }
 
+  /** Re-checks every open socket now (what the periodic sweep does). */
+  sweepAccess(): Promise<void> {
+    return this.#guard.sweep();
+  }
+
   #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== SIGNALING_PATH) {
@@ -101,17 +118,24 @@ export class MediaServer {
     socket.on('error', (error) => this.#ctx.log.debug({ err: error.message }, 'upgrade socket error'));
     // The token is checked before the WebSocket exists; a refusal still completes the
     // handshake so the client (a browser cannot read an HTTP status here) gets a close code.
+    const epoch = this.#guard.epoch;
     void this.#admit(url.searchParams.get('access_token') ?? undefined)
       .catch((error: unknown): Refusal => {
         this.#ctx.log.error({ err: errorMessage(error) }, 'admission check failed');
-        return { closeCode: 1011, reason: 'server error; try again' };
+        return { closeCode: 1011, reason: 'server error; try again', leaveReason: 'disconnected' };
       })
       .then((admission) => {
         if (socket.destroyed) return;
         this.#wss.handleUpgrade(request, socket, head, (ws) => {
-          if ('identity' in admission && this.#accepting) this.#accept(ws, admission.identity);
-          else {
-            const refusal: Refusal = 'identity' in admission ? { closeCode: SIGNALING_CLOSE_CODES.goingAway, reason: 'shutting down' } : admission;
+          if ('identity' in admission && this.#accepting) {
+            const peer = this.#accept(ws, admission.identity);
+            // A revocation arrived while the checks ran: they may have read the old state.
+            if (this.#guard.epoch !== epoch) void this.#guard.recheck(peer);
+          } else {
+            const refusal: Refusal =
+              'identity' in admission
+                ? { closeCode: SIGNALING_CLOSE_CODES.goingAway, reason: 'shutting down', leaveReason: 'node_shutdown' }
+                : admission;
             this.#ctx.metrics.rejectedConnections.inc({ code: String(refusal.closeCode) });
             ws.close(refusal.closeCode, refusal.reason);
             setTimeout(() => ws.terminate(), 2_000).unref();
@@ -122,27 +146,23 @@ export class MediaServer {
 
   async #admit(token: string | undefined): Promise<{ identity: JoinIdentity } | Refusal> {
     const verified = await verifyJoinToken(this.#verifier, token);
-    if (!verified.ok) return { closeCode: verified.closeCode, reason: verified.reason };
-    const { identity } = verified;
-    const membership = await findMembership(this.#ctx.db, identity.meetingId, identity.userId);
-    if (!mayEnterRoom(membership)) {
-      const reason = !membership
-        ? 'not a participant of this meeting'
-        : membership.participantStatus === 'declined'
-          ? 'invitation declined'
-          : `meeting ${membership.meetingStatus}`;
-      return { closeCode: SIGNALING_CLOSE_CODES.forbidden, reason };
-    }
-    return { identity };
+    if (!verified.ok) return { closeCode: verified.closeCode, reason: verified.reason, leaveReason: 'disconnected' };
+    return (await checkAdmission(this.#ctx, verified.identity)) ?? { identity: verified.identity };
   }
 
-  #accept(ws: WebSocket, identity: JoinIdentity): void {
+  #accept(ws: WebSocket, identity: JoinIdentity): Peer {
     const log = this.#ctx.log.child({ meetingId: identity.meetingId, userId: identity.userId });
     const connection = new Connection(ws, this.#ctx.connectionLimits, this.#ctx.metrics, log);
-    const peer = new Peer(identity, connection, (meetingId) => this.#openRoom(meetingId), log);
+    const peer = new Peer(
+      identity,
+      connection,
+      { openRoom: (meetingId) => this.#openRoom(meetingId), admit: (who) => admitToRoom(this.#ctx, who) },
+      log,
+    );
     this.#peers.add(peer);
     peer.onClose(() => this.#peers.delete(peer));
     peer.log.debug('peer connected');
+    return peer;
   }
 
   /** The meeting's room, opened once even when several peers join at the same moment. */
@@ -199,6 +219,7 @@ export class MediaServer {
   async #close(): Promise<void> {
     this.stopAccepting();
     clearInterval(this.#heartbeat);
+    this.#guard.close();
     await Promise.allSettled([...this.#rooms.values()].map((room) => room.shutdown()));
     // Peers that never joined a room get the same notice.
     for (const peer of this.#peers) {
@@ -212,12 +233,6 @@ export class MediaServer {
     this.#wss.close();
     this.#subscriber.disconnect();
   }
-}
-
-/** Why a connection is refused: the WebSocket close code and reason. */
-interface Refusal {
-  closeCode: number;
-  reason: string;
 }
 
 /** `meeting:{id}:events` → id. */

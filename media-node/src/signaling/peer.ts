@@ -12,6 +12,7 @@ import {
   type ServerFrame,
   type SignalingRequest,
 } from '@huddle/protocol';
+import type { Refusal } from './admission.ts';
 import type { Connection } from './connection.ts';
 import type { JoinIdentity } from './join-token.ts';
 import type { Room } from './room.ts';
@@ -20,8 +21,16 @@ import { assertNever, errorMessage, fail, ok, type Result } from './types.ts';
 /** Requests a peer may have waiting before its socket stops being read (backpressure on the reader). */
 const MAX_PENDING_REQUESTS = 32;
 
-/** How a peer reaches its room: the MediaServer opens (or finds) the meeting's room. */
-export type OpenRoom = (meetingId: string) => Promise<Room>;
+/** What a peer asks of its MediaServer. */
+export interface PeerHooks {
+  /** Opens (or finds) the meeting's room. */
+  openRoom(meetingId: string): Promise<Room>;
+  /**
+   * `join`'s authoritative check: the session lives and the participant row could be
+   * marked joined (admission.ts admitToRoom). A refusal when the holder may not enter.
+   */
+  admit(identity: JoinIdentity): Promise<Refusal | undefined>;
+}
 
 /**
  * One participant's signaling session: owns its Connection, reads requests one at a time
@@ -34,7 +43,7 @@ export class Peer {
   readonly identity: JoinIdentity;
   readonly connection: Connection;
   readonly log: Logger;
-  readonly #openRoom: OpenRoom;
+  readonly #hooks: PeerHooks;
   #room: Room | undefined;
   #participant: Participant | undefined;
   #chain: Promise<void> = Promise.resolve();
@@ -42,10 +51,10 @@ export class Peer {
   #leaveReason: LeaveReason = 'disconnected';
   #closeListeners: (() => void)[] = [];
 
-  constructor(identity: JoinIdentity, connection: Connection, openRoom: OpenRoom, log: Logger) {
+  constructor(identity: JoinIdentity, connection: Connection, hooks: PeerHooks, log: Logger) {
     this.identity = identity;
     this.connection = connection;
-    this.#openRoom = openRoom;
+    this.#hooks = hooks;
     this.log = log.child({ peerId: this.id });
     connection.onFrame((text) => this.#enqueue(text));
     connection.onClose((code, reason) => {
@@ -92,6 +101,16 @@ export class Peer {
   close(code: number, reason: string, leaveReason: LeaveReason): void {
     this.#leaveReason = leaveReason;
     this.connection.close(code, reason);
+  }
+
+  /**
+   * Takes the socket away because its holder may no longer be here (removed, session
+   * revoked): through the room when joined, so the SFU drops their media too (LiveKit:
+   * removeParticipant), otherwise just the socket.
+   */
+  revoke(refusal: Refusal): void {
+    if (this.#room) this.#room.evict(this, refusal);
+    else this.close(refusal.closeCode, refusal.reason, refusal.leaveReason);
   }
 
   /** Forgets the room without telling it (the room is ending and does its own clean-up). */
@@ -206,12 +225,26 @@ export class Peer {
 
   async #join(): Promise<Result> {
     if (this.#room) return fail('already_joined', 'already in the room');
-    const room = await this.#openRoom(this.identity.meetingId);
-    if (this.connection.closed) return fail('not_joined', 'connection closed');
+    // Checked now, not only at the upgrade: the meeting may have ended or the holder may
+    // have been removed or signed out since the socket opened. The response goes first,
+    // then the socket closes with the code an upgrade would have got.
+    const refusal = await this.#hooks.admit(this.identity);
+    if (refusal) {
+      setImmediate(() => this.close(refusal.closeCode, refusal.reason, refusal.leaveReason));
+      return fail('forbidden', refusal.reason);
+    }
+    const room = await this.#hooks.openRoom(this.identity.meetingId);
+    if (this.connection.closed) {
+      room.abandonAdmission(this);
+      return fail('not_joined', 'connection closed');
+    }
     this.#room = room;
     try {
       const joined = await room.addPeer(this);
-      if (!joined.ok) this.#room = undefined;
+      if (!joined.ok) {
+        this.#room = undefined;
+        room.abandonAdmission(this);
+      }
       return joined;
     } catch (error) {
       // Not in the room after all: the client may retry join.

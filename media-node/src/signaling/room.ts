@@ -21,9 +21,11 @@ import {
 import type { RoomCaptions } from '../captions/room-captions.ts';
 import { RoomLobby } from '../lobby/room-lobby.ts';
 import type { SfuRoom, SfuRoomEvents, SpeakerLevel } from '../sfu/engine.ts';
+import { countChatMessage } from '../stores/chat-count.ts';
 import { InvalidCursorError } from '../stores/chat-store.ts';
-import { endMeeting, type EndMeetingResult } from '../stores/meetings.ts';
-import { markJoined, markLeft } from '../stores/participants.ts';
+import { endMeeting, publishMeetingEvent, type EndMeetingResult } from '../stores/meetings.ts';
+import { markLeft, markRemoved } from '../stores/participants.ts';
+import { REMOVED, type Refusal } from './admission.ts';
 import type { Peer } from './peer.ts';
 import { assertNever, errorMessage, fail, ok, type Result, type SignalingContext } from './types.ts';
 
@@ -136,7 +138,10 @@ export class Room {
   // Peers
   // -------------------------------------------------------------------------------------
 
-  /** Adds a peer (replacing an older connection of the same user) and announces it. */
+  /**
+   * Adds a peer whose join was admitted (admission.ts admitToRoom already marked them
+   * joined in Postgres), replacing an older connection of the same user, and announces it.
+   */
   async addPeer(peer: Peer): Promise<Result<{ self: Participant; participants: Participant[]; media: RoomMedia }>> {
     if (this.#closed || this.#ended) return fail('forbidden', 'the meeting has ended');
     clearTimeout(this.#idleTimer);
@@ -160,10 +165,7 @@ export class Room {
     peer.participant = self;
     this.#peers.set(peer.userId, peer);
     this.lobby.peersChanged();
-    await Promise.all([
-      this.#ctx.roster.put(this.meetingId, peer.id, self),
-      markJoined(this.#ctx.db, this.meetingId, peer.userId),
-    ]);
+    await this.#ctx.roster.put(this.meetingId, peer.id, self);
     await this.#sfu?.join({ userId: peer.userId, peerId: peer.id, name: peer.identity.name, role: peer.identity.role });
     const participants = await this.#liveRoster();
     this.broadcast({ method: 'participant.joined', data: { participant: self } }, peer.userId);
@@ -200,10 +202,36 @@ export class Room {
       const removed = await this.#ctx.roster.remove(this.meetingId, peer.userId, peer.id);
       // Only the connection that still owned the roster entry records the leave: a user
       // who reconnected elsewhere in the meantime is still in the meeting.
-      if (removed) await markLeft(this.#ctx.db, this.meetingId, [peer.userId]);
+      if (removed) await markLeft(this.#ctx, this.meetingId, [peer.userId]);
     } catch (error) {
       peer.log.warn({ err: errorMessage(error) }, 'recording the leave failed');
     }
+  }
+
+  /**
+   * A peer was admitted (marked joined) but never made it into the room (its socket
+   * closed, or the room ended meanwhile): record the leave, unless another connection
+   * of the same user is in the room.
+   */
+  abandonAdmission(peer: Peer): void {
+    if (this.#peers.has(peer.userId)) return;
+    markLeft(this.#ctx, this.meetingId, [peer.userId]).catch((error: unknown) =>
+      peer.log.warn({ err: errorMessage(error) }, 'recording an abandoned join failed'),
+    );
+  }
+
+  /**
+   * Takes a peer out because it may no longer be here (removed, session revoked): the SFU
+   * drops its media (LiveKit: removeParticipant, so the same token cannot keep publishing
+   * there), then the socket closes and the others hear `participant.left`.
+   */
+  evict(peer: Peer, refusal: Refusal): void {
+    if (this.#peers.get(peer.userId) === peer) {
+      this.#sfu?.removeParticipant(peer.userId).catch((error: unknown) =>
+        this.#log.warn({ err: errorMessage(error), userId: peer.userId }, 'SFU removeParticipant failed'),
+      );
+    }
+    peer.close(refusal.closeCode, refusal.reason, refusal.leaveReason);
   }
 
   async #handOverToMedia(peer: Peer, connectionId: string): Promise<void> {
@@ -241,7 +269,11 @@ export class Room {
     const waitMs = this.#ctx.chatLimiter.take(`${this.meetingId}:${peer.userId}`);
     if (waitMs > 0) return fail('rate_limited', `too many messages; retry in ${waitMs} ms`);
     const saved = await this.#ctx.chat.save({ meetingId: this.meetingId, userId: peer.userId, text, clientMsgId });
-    if (saved.status === 'created') this.broadcast({ method: 'chat.message', data: { message: saved.message } }, peer.userId);
+    if (saved.status === 'created') {
+      this.broadcast({ method: 'chat.message', data: { message: saved.message } }, peer.userId);
+      // For meeting_stats.chat_message_count (the edge's /end cannot count MongoDB).
+      await countChatMessage(this.#ctx.redis, this.meetingId);
+    }
     return ok({ message: saved.message, duplicate: saved.status === 'duplicate' });
   }
 
@@ -283,14 +315,39 @@ export class Room {
     return this.#applyHostAction(actor, 'mute', userId);
   }
 
-  /** host.remove: hosts and cohosts remove a participant from the room. */
+  /**
+   * host.remove: hosts and cohosts remove a participant from the meeting (connected or
+   * not): the row becomes `removed` (out until invited again: no join token from the
+   * edge, no socket, no history), the SFU drops their media, and every node closes their
+   * sockets of this meeting (`meeting.participantRemoved` on `meeting_events`). Nobody
+   * removes the host; only the host removes a cohost.
+   */
   async hostRemove(actor: Peer, userId: string): Promise<Result> {
     if (!actor.identity.roomAdmin) return fail('forbidden', 'only hosts and cohosts may remove participants');
     if (userId === actor.userId) return fail('bad_request', 'use leave to leave the room');
-    const result = await this.#applyHostAction(actor, 'remove', userId);
+    const removal = await markRemoved(this.#ctx, this.meetingId, userId, actor.identity.role);
+    if (removal.status === 'not_found') return fail('not_found', 'that user is not a participant of this meeting');
+    if (removal.status === 'forbidden') return fail('forbidden', removal.reason);
+    this.#log.info({ userId, byUserId: actor.userId }, 'participant removed');
+    // Media first (LiveKit: out of its room even when their socket is on another node or
+    // gone), this node's socket at once, then every node's (MediaServer, via the firehose).
+    await this.#sfu?.removeParticipant(userId).catch((error: unknown) =>
+      this.#log.warn({ err: errorMessage(error), userId }, 'SFU removeParticipant failed'),
+    );
+    const local = this.#peers.get(userId);
+    if (local) local.close(REMOVED.closeCode, REMOVED.reason, REMOVED.leaveReason);
+    await publishMeetingEvent(
+      this.#ctx.redis,
+      meetingEventSchema.parse({
+        type: 'meeting.participantRemoved',
+        meetingId: this.meetingId,
+        at: new Date().toISOString(),
+        data: { userId, removedBy: actor.userId },
+      }),
+    );
     // Removed people may not knock on the lobby for a while (nor a guest's address).
-    if (result.ok) await this.lobby.blockRemoved(userId);
-    return result;
+    await this.lobby.blockRemoved(userId);
+    return ok({ userId });
   }
 
   async #applyHostAction(actor: Peer, command: RoomCommand['command'], userId: string): Promise<Result> {
@@ -332,6 +389,7 @@ export class Room {
         await this.updateParticipant(target, { media: { audio: false } }, byUserId);
         return;
       case 'remove':
+        // Sent by nodes that predate `meeting.participantRemoved`; still honoured.
         await this.#sfu?.removeParticipant(userId);
         target.close(SIGNALING_CLOSE_CODES.normal, 'removed by the host', 'removed');
         return;
@@ -343,7 +401,7 @@ export class Room {
   /** host.endForAll: the host ends the meeting for everyone, on every node. */
   async hostEndForAll(actor: Peer): Promise<Result> {
     if (actor.identity.role !== 'host') return fail('forbidden', 'only the host may end the meeting for everyone');
-    const result = await endMeeting(this.#ctx.db, this.meetingId);
+    const result = await endMeeting(this.#ctx, this.meetingId);
     const endedAt = result.status === 'ended' ? result.endedAt.toISOString() : new Date().toISOString();
     const notification: MeetingEndedNotification = {
       method: 'meeting.ended',
@@ -360,22 +418,19 @@ export class Room {
     const { endedAt, endedBy } = notification.data;
     try {
       if (result.status === 'ended') {
-        // What the edge does after its own end transaction: the lifecycle event (which
-        // also reaches the other nodes of this meeting), cache invalidation, and the
-        // release of the node assignment.
-        const event = meetingEventSchema.parse({
-          type: 'meeting.ended',
-          meetingId: this.meetingId,
-          at: endedAt,
-          data: { endedAt, endedBy, stats: result.stats },
-        });
-        const json = JSON.stringify(event);
-        await this.#ctx.redis
-          .multi()
-          .publish(this.channel, json)
-          .publish(redisKeys.allMeetingEvents, json)
-          .del(redisKeys.meeting(this.meetingId), redisKeys.meetingNode(this.meetingId))
-          .exec();
+        // What the edge does after its own end transaction (the cache was invalidated by
+        // endMeeting): the lifecycle event, which reaches every node — they close every
+        // socket of the meeting, joined or not — and the release of the node assignment.
+        await publishMeetingEvent(
+          this.#ctx.redis,
+          meetingEventSchema.parse({
+            type: 'meeting.ended',
+            meetingId: this.meetingId,
+            at: endedAt,
+            data: { endedAt, endedBy, stats: result.stats },
+          }),
+        );
+        await this.#ctx.redis.del(redisKeys.meetingNode(this.meetingId));
       } else {
         this.#publish(notification);
       }

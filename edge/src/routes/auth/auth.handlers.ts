@@ -17,6 +17,6 @@ export const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) =>
   c.json(await auth.refresh(c.var.deps, c.req.valid('json').refreshToken), 200);
 
 export const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
-  await auth.logout(c.var.deps, c.var.auth.sessionId);
+  await auth.logout(c.var.deps, c.var.auth);
   return c.body(null, 204);
 };

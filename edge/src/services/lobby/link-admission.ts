@@ -17,6 +17,8 @@ export interface Entrant {
   displayName: string;
   /** The address a guest knocked from: a later removal blocks it too. */
   ip?: string;
+  /** The session the join token is bound to: the user's login session, or the guest's session. */
+  sessionId: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function admitEntrant(
   admittedBy: string,
 ): Promise<JoinGrant> {
   const { db } = deps.db();
-  const { role, added } = await db.transaction(async (tx) => {
+  const { role, invitedAt, added } = await db.transaction(async (tx) => {
     const [meeting] = await tx.execute<{ status: string }>(
       sql`select status from meetings where id = ${meetingId} for no key update`,
     );
@@ -61,21 +63,20 @@ export async function admitEntrant(
         max: MEETING_PARTICIPANTS_MAX,
       });
     }
-    // status::text: 'removed' is a value of a later migration (issue 12); comparing text works either way.
-    const rows = await tx.execute<{ role: ParticipantRole }>(sql`
+    const rows = await tx.execute<{ role: ParticipantRole; invited_at: string | Date }>(sql`
       insert into meeting_participants (meeting_id, user_id, role, status, invited_at)
       values (${meetingId}, ${entrant.userId}, ${entrant.kind === 'guest' ? 'guest' : 'attendee'}, 'accepted', now())
       on conflict (meeting_id, user_id) do update
          set status = 'accepted', invited_at = now()
-       where meeting_participants.status::text in ('declined', 'removed')
-      returning role`);
+       where meeting_participants.status in ('declined', 'removed')
+      returning role, invited_at`);
     const written = rows[0];
-    if (written) return { role: written.role, added: true };
-    const [existing] = await tx.execute<{ role: ParticipantRole }>(
-      sql`select role from meeting_participants where meeting_id = ${meetingId} and user_id = ${entrant.userId}`,
+    if (written) return { role: written.role, invitedAt: new Date(written.invited_at), added: true };
+    const [existing] = await tx.execute<{ role: ParticipantRole; invited_at: string | Date }>(
+      sql`select role, invited_at from meeting_participants where meeting_id = ${meetingId} and user_id = ${entrant.userId}`,
     );
     if (!existing) throw meetingNotFound();
-    return { role: existing.role, added: false };
+    return { role: existing.role, invitedAt: new Date(existing.invited_at), added: false };
   });
   if (added) {
     await afterMeetingWrite(deps.redis, meetingEvent('meeting.invited', meetingId, { userIds: [entrant.userId], invitedBy: admittedBy }));
@@ -86,5 +87,12 @@ export async function admitEntrant(
       ex: deps.config.lobby.guestSessionTtlSeconds,
     });
   }
-  return issueJoinGrant(deps, { userId: entrant.userId, displayName: entrant.displayName, meetingId, role });
+  return issueJoinGrant(deps, {
+    userId: entrant.userId,
+    displayName: entrant.displayName,
+    meetingId,
+    role,
+    sessionId: entrant.sessionId,
+    invitedAt,
+  });
 }

@@ -52,7 +52,7 @@ export async function enterByCode(
       // Removed a moment ago (the block outlives the removal's other effects): not by the link.
       const blockedMs = await rawRedis(deps).pttl(redisKeys.lobbyBlock(meeting.id, lobbyBlockSubject.user(caller!.userId)));
       if (blockedMs > 0) throw entryBlocked(blockedMs);
-      return { status: 'admitted', meetingId: meeting.id, grant: await joinMeeting(deps, meeting.id, caller!.userId) };
+      return { status: 'admitted', meetingId: meeting.id, grant: await joinMeeting(deps, meeting.id, caller!) };
     }
     case 'sign_in_required':
       throw new ApiError(401, 'sign_in_required', 'This meeting takes signed-in users only; sign in and open the link again.', {
@@ -62,7 +62,8 @@ export async function enterByCode(
       throw new ApiError(403, 'meeting_locked', 'The host has locked this meeting: nobody new can enter.');
     case 'direct': {
       const user = await findUserNames(deps, caller!.userId);
-      const grant = await admitEntrant(deps, meeting.id, { kind: 'user', userId: caller!.userId, displayName: user.displayName }, caller!.userId);
+      const entrant = { kind: 'user' as const, userId: caller!.userId, displayName: user.displayName, sessionId: caller!.sessionId };
+      const grant = await admitEntrant(deps, meeting.id, entrant, caller!.userId);
       return { status: 'admitted', meetingId: meeting.id, grant };
     }
     case 'lobby':

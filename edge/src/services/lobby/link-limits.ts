@@ -1,7 +1,7 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { LobbyConfig } from '../../config.ts';
-import { ApiError, tooManyRequests } from '../../lib/api-error.ts';
-import { hitRateLimits, RATE_LIMIT_PREFIX, type RateLimit } from '../rate-limit.ts';
+import { ApiError } from '../../lib/api-error.ts';
+import { hitRateLimits, requireHitsLeft, type RateLimit } from '../rate-limit.ts';
 
 // Rate limits of the link routes. Guessing codes is what they must make hopeless: every
 // lookup that finds no meeting (or one that does not take link entry — the same 404) is
@@ -11,11 +11,12 @@ import { hitRateLimits, RATE_LIMIT_PREFIX, type RateLimit } from '../rate-limit.
 
 type LinkLimits = LobbyConfig['limits'];
 
-const limitKey = (what: string, id: string): string => `${RATE_LIMIT_PREFIX}link:${what}:${id}`;
+/** Identifier of a link limit (Redis keys `ratelimit:link:…`). */
+export const linkLimitId = (what: string, id: string): string => `link:${what}:${id}`;
 
 /** The miss budget of one client address. */
 export const missLimit = (limits: LinkLimits, ip: string): RateLimit => ({
-  key: limitKey('miss:ip', ip),
+  identifier: linkLimitId('miss:ip', ip),
   limit: limits.missesPerHour,
   windowSeconds: 3_600,
 });
@@ -28,17 +29,15 @@ export const missLimit = (limits: LinkLimits, ip: string): RateLimit => ({
  */
 export async function chargeLinkRequest(redis: Redis, limits: LinkLimits, ip: string, code: string): Promise<void> {
   await hitRateLimits(redis, [
-    { key: limitKey('ip', ip), limit: limits.requestsPerMinute, windowSeconds: 60 },
-    { key: limitKey('code', code), limit: limits.requestsPerCodePerMinute, windowSeconds: 60 },
+    { identifier: linkLimitId('ip', ip), limit: limits.requestsPerMinute, windowSeconds: 60 },
+    { identifier: linkLimitId('code', code), limit: limits.requestsPerCodePerMinute, windowSeconds: 60 },
   ]);
-  const miss = missLimit(limits, ip);
-  const [count, ttlMs] = await Promise.all([redis.get<number | string>(miss.key), redis.pttl(miss.key)]);
-  if (Number(count ?? 0) >= miss.limit) throw tooManyRequests(Math.max(1, ttlMs) / 1000);
+  await requireHitsLeft(redis, missLimit(limits, ip));
 }
 
 /** Counts a miss (a 404 answer) against the address. */
 export async function chargeMiss(redis: Redis, limits: LinkLimits, ip: string): Promise<void> {
-  // The window is already counted through: no 429 here, the next request is refused.
+  // Over the budget already (a concurrent miss): no 429 for this one, the next request is refused.
   await hitRateLimits(redis, [missLimit(limits, ip)]).catch((error: unknown) => {
     if (!(error instanceof ApiError && error.status === 429)) throw error;
   });
@@ -47,7 +46,7 @@ export async function chargeMiss(redis: Redis, limits: LinkLimits, ip: string): 
 /** Counts a knock against the address and the code; 429 when either is over. */
 export async function chargeKnock(redis: Redis, limits: LinkLimits, ip: string, code: string): Promise<void> {
   await hitRateLimits(redis, [
-    { key: limitKey('knock:ip', ip), limit: limits.knocksPerIpPerHour, windowSeconds: 3_600 },
-    { key: limitKey('knock:code', code), limit: limits.knocksPerCodePerMinute, windowSeconds: 60 },
+    { identifier: linkLimitId('knock:ip', ip), limit: limits.knocksPerIpPerHour, windowSeconds: 3_600 },
+    { identifier: linkLimitId('knock:code', code), limit: limits.knocksPerCodePerMinute, windowSeconds: 60 },
   ]);
 }

@@ -34,8 +34,7 @@ export function decideLinkEntry(
   const signedIn = who?.kind === 'user';
   if (!signedIn && entry !== 'guests') return 'sign_in_required';
   if (locked) return 'locked';
-  // `removed` arrives with issue 12's migration; compared as text so this holds either way.
-  if (!signedIn || lobby || (membership?.status as string | undefined) === 'removed') return 'lobby';
+  if (!signedIn || lobby || membership?.status === 'removed') return 'lobby';
   return 'direct';
 }
 

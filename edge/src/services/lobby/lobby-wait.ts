@@ -2,9 +2,9 @@ import type { LobbyDenialReason } from '@huddle/protocol';
 import type { LinkCaller, RequestDeps } from '../../env.ts';
 import { conflict, notFound, unauthorized, type ApiError } from '../../lib/api-error.ts';
 import type { JoinGrant } from '../join.ts';
-import { hitRateLimits, RATE_LIMIT_PREFIX } from '../rate-limit.ts';
+import { hitRateLimits } from '../rate-limit.ts';
 import { admitEntrant } from './link-admission.ts';
-import { chargeMiss } from './link-limits.ts';
+import { chargeMiss, linkLimitId } from './link-limits.ts';
 import { lobbyTiming } from './link-entry.ts';
 import { announceLeft } from './lobby-announce.ts';
 import { leaveTicket, redeemTicket, touchTicket } from './lobby-tickets.ts';
@@ -31,7 +31,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** The meeting of a code for ticket routes: known (404 otherwise, counted as a miss), any status. */
 async function meetingOfTicket(deps: RequestDeps, ip: string, code: string, caller: LinkCaller | undefined): Promise<{ meeting: LinkMeeting; caller: LinkCaller }> {
   if (!caller) throw unauthorized('Send the access token or guest token you entered with.');
-  await hitRateLimits(deps.redis, [{ key: `${RATE_LIMIT_PREFIX}link:poll:${caller.userId}`, limit: POLLS_PER_MINUTE, windowSeconds: 60 }]);
+  await hitRateLimits(deps.redis, [{ identifier: linkLimitId('poll', caller.userId), limit: POLLS_PER_MINUTE, windowSeconds: 60 }]);
   const found = await findMeetingByCode(deps.db().db, code);
   if (!found) {
     await chargeMiss(deps.redis, deps.config.lobby.limits, ip);
@@ -84,7 +84,7 @@ export async function waitForTicket(
         const grant = await admitEntrant(
           deps,
           meeting.id,
-          { kind: record.kind, userId: record.userId, displayName: record.name, ip: record.ip },
+          { kind: record.kind, userId: record.userId, displayName: record.name, ip: record.ip, sessionId: caller.sessionId },
           record.decidedBy ?? record.userId,
         );
         const redeemed = await redeemTicket(redis, meeting.id, ticketId, caller.userId);

@@ -1,6 +1,7 @@
 import type { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
-import { RoomServiceClient } from 'livekit-server-sdk';
+import { RoomServiceClient, TwirpError } from 'livekit-server-sdk';
+import { meetingRoomName } from '@huddle/protocol';
 import type { SfuCounts, SfuEngine, SfuRoom, SfuRoomEvents } from '../engine.ts';
 import type { LivekitConfig } from './config.ts';
 import type { PresenceDeps } from './presence.ts';
@@ -72,6 +73,14 @@ export class LivekitEngine implements SfuEngine {
     this.#available = up;
     this.#availableGauge.set(up ? 1 : 0);
     return up;
+  }
+
+  async disconnect(meetingId: string, userId: string): Promise<void> {
+    try {
+      await this.#service.removeParticipant(meetingRoomName(meetingId), userId);
+    } catch (error) {
+      if (!(error instanceof TwirpError && (error.code === 'not_found' || error.status === 404))) throw error;
+    }
   }
 
   async openRoom(meetingId: string, events: SfuRoomEvents): Promise<SfuRoom> {

@@ -30,6 +30,8 @@ export interface PresenceDeps {
   /** This node's id: LiveKit-only entries name the node that recorded them (a live node). */
   nodeId: string;
   log: Logger;
+  /** Takes a refused participant out of the LiveKit room (SfuEngine.disconnect). */
+  refuse?: (meetingId: string, userId: string) => Promise<void>;
 }
 
 /** The `origin` of relays made for LiveKit events: no node takes it for its own, so every node delivers them. */
@@ -48,6 +50,10 @@ export interface LivekitParticipantFacts {
   name: string;
   role: Participant['role'];
   media: MediaState;
+  /** The join token's `sid` attribute: the login session it is bound to. */
+  sessionId?: string | undefined;
+  /** The join token's `invitedAt` attribute (ms): the invitation it was minted for. */
+  invitedAtMs?: number | undefined;
 }
 
 /** Delivers a notification to the local peers of every node that has the meeting's room open. */
@@ -56,9 +62,21 @@ export async function relayToMeeting(redis: Redis, meetingId: string, notificati
   await redis.publish(redisKeys.meetingEvents(meetingId), JSON.stringify(relay));
 }
 
-/** A LiveKit participant joined (see the rule above). True when they entered the meeting through LiveKit. */
+/**
+ * A LiveKit participant joined (see the rule above). True when they entered the meeting
+ * through LiveKit. Someone whose token is no longer honoured — session ended, removed,
+ * re-invited since, declined, meeting over (the signaling admission rule) — is not
+ * recorded and is taken out of the LiveKit room (`refuse`).
+ */
 export async function livekitJoined(deps: PresenceDeps, meetingId: string, p: LivekitParticipantFacts): Promise<boolean> {
+  // In the meeting through signaling already (admitted there).
   if (await deps.roster.entry(meetingId, p.userId)) return false;
+  const sessionLive = p.sessionId !== undefined && (await deps.redis.exists(redisKeys.session(p.sessionId))) === 1;
+  if (!sessionLive || p.invitedAtMs === undefined || !(await markJoined(deps, meetingId, p.userId, p.invitedAtMs))) {
+    deps.log.warn({ meetingId, userId: p.userId }, 'refused a LiveKit participant whose join token is no longer honoured');
+    await deps.refuse?.(meetingId, p.userId);
+    return false;
+  }
   const participant: Participant = {
     userId: p.userId,
     name: p.name || p.userId,
@@ -69,7 +87,6 @@ export async function livekitJoined(deps: PresenceDeps, meetingId: string, p: Li
     joinedAt: new Date().toISOString(),
   };
   await deps.roster.put(meetingId, livekitConnectionId(p.sid), participant);
-  await markJoined(deps.db, meetingId, p.userId);
   await relayToMeeting(deps.redis, meetingId, { method: 'participant.joined', data: { participant } });
   deps.log.info({ meetingId, userId: p.userId }, 'participant joined through LiveKit');
   return true;
@@ -78,7 +95,7 @@ export async function livekitJoined(deps: PresenceDeps, meetingId: string, p: Li
 /** A LiveKit participant session ended. True when that took them out of the meeting. */
 export async function livekitLeft(deps: PresenceDeps, meetingId: string, userId: string, sid: string): Promise<boolean> {
   if (!(await deps.roster.remove(meetingId, userId, livekitConnectionId(sid)))) return false;
-  await markLeft(deps.db, meetingId, [userId]);
+  await markLeft(deps, meetingId, [userId]);
   await relayToMeeting(deps.redis, meetingId, { method: 'participant.left', data: { userId, reason: 'disconnected' } });
   deps.log.info({ meetingId, userId }, 'participant left through LiveKit');
   return true;

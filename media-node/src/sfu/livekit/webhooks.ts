@@ -99,6 +99,8 @@ export class LivekitWebhooks {
           name: participant.name,
           role: roleSchema.safeParse(participant.attributes.role).data ?? 'attendee',
           media,
+          sessionId: participant.attributes.sid,
+          invitedAtMs: /^\d{1,15}$/.test(participant.attributes.invitedAt ?? '') ? Number(participant.attributes.invitedAt) : undefined,
         });
         return undefined;
       }

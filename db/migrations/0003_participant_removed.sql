@@ -1,0 +1,1 @@
+ALTER TYPE "public"."participant_status" ADD VALUE 'removed';
