@@ -98,9 +98,9 @@ export async function waitForTicket(
       case 'left':
         throw conflict('ticket_closed', 'This ticket left the lobby; open the link again.');
     }
-    const delay = READ_DELAYS_MS[Math.min(attempt, READ_DELAYS_MS.length - 1)]!;
-    if (Date.now() + delay >= deadline) return { status: 'waiting', expiresAt: new Date(record.expiresAt).toISOString() };
-    await sleep(delay);
+    const left = deadline - Date.now();
+    if (left <= 0) return { status: 'waiting', expiresAt: new Date(record.expiresAt).toISOString() };
+    await sleep(Math.min(left, READ_DELAYS_MS[Math.min(attempt, READ_DELAYS_MS.length - 1)]!));
   }
 }
 
