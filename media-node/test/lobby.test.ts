@@ -228,6 +228,36 @@ describe('denial and removal keep people out for a while', () => {
   });
 });
 
+describe('removed users', () => {
+  it('come back only through the lobby, once the block ends, even where signed-in users need no lobby', async () => {
+    const m = await meetingWithHosts({ entry: 'signed_in', lobby: false });
+    const first = await link.enter(m.code, {}, { token: stranger.accessToken });
+    expect(first.body.status).toBe('admitted');
+    const { client } = await enterRoom(first.body.grant.token, nodeB);
+    expect((await m.host.request('host.remove', { userId: stranger.user.id })).ok).toBe(true);
+    await client.closed;
+    const blocked = await link.enter(m.code, {}, { token: stranger.accessToken });
+    expect(blocked.body.error.code).toBe('entry_blocked');
+    expect((await callerFor(edge, stranger.accessToken)('POST', `/api/v1/meetings/${m.id}/join`)).status).toBe(403);
+
+    await new Promise((r) => setTimeout(r, BLOCK_SECONDS * 1000 + 200));
+    const knock = await link.enter(m.code, {}, { token: stranger.accessToken });
+    expect(knock.status).toBe(202);
+    await m.host.waitFor((f) => f.method === 'lobby.knock' && f.data.entrant.userId === stranger.user.id);
+    expect((await m.host.request('lobby.admit', { ticketId: knock.body.ticketId })).ok).toBe(true);
+    const outcome = await link.poll(m.code, knock.body.ticketId, { token: stranger.accessToken }, 5);
+    expect(outcome.body.status).toBe('admitted');
+    const [row] = await suite.db.sql`select status from meeting_participants where meeting_id = ${m.id} and user_id = ${stranger.user.id}`;
+    expect(row!.status).toBe('accepted');
+    // The new invitation voids the token from before the removal; the new grant works.
+    const old = new TestClient(`ws://127.0.0.1:${nodeB.port}/ws?access_token=${encodeURIComponent(first.body.grant.token)}`);
+    clients.push(old);
+    expect((await old.closed).code).toBe(4003);
+    const { joined } = await enterRoom(outcome.body.grant.token, nodeB);
+    expect(joined.data.self.userId).toBe(stranger.user.id);
+  });
+});
+
 describe('host controls', () => {
   it('a locked meeting admits nobody; admit-all and deny-all settle the oldest waiting entrants', async () => {
     const m = await meetingWithHosts();

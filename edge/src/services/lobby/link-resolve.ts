@@ -1,7 +1,7 @@
 import type { EntryMode } from '@huddle/protocol';
 import type { LinkCaller, RequestDeps } from '../../env.ts';
 import { notFound, type ApiError } from '../../lib/api-error.ts';
-import { chargeLinkRequest, chargeMiss } from './link-limits.ts';
+import { chargeLinkRequest, refundMiss } from './link-limits.ts';
 import { callerFor, decideLinkEntry, type LinkDecision } from './link-policy.ts';
 import { findMeetingByCode, type LinkMeeting, type LinkMembership } from './meeting-by-code.ts';
 
@@ -24,16 +24,15 @@ export interface OpenedLink {
 /**
  * Resolves a code for `caller`, counting the request against the address and the code
  * and every 404 against the address's miss budget (services/lobby/link-limits.ts).
+ * The 404 comes from the same path whatever the reason, after the same one query.
  */
 export async function openLink(deps: RequestDeps, ip: string, code: string, caller: LinkCaller | undefined): Promise<OpenedLink> {
   const limits = deps.config.lobby.limits;
   await chargeLinkRequest(deps.redis, limits, ip, code);
   const found = await findMeetingByCode(deps.db().db, code, caller?.userId);
   const decision = found ? decideLinkEntry(found.meeting, caller, found.membership) : 'hidden';
-  if (!found || decision === 'hidden') {
-    await chargeMiss(deps.redis, limits, ip);
-    throw linkNotFound();
-  }
+  if (!found || decision === 'hidden') throw linkNotFound();
+  await refundMiss(deps.redis, limits, ip);
   return { meeting: found.meeting, membership: found.membership, caller: callerFor(found.meeting, caller), decision };
 }
 
