@@ -17,3 +17,4 @@ export * from './text.ts';
 export * from './openapi-inputs.ts';
 export * from './meeting-settings.ts';
 export * from './lobby.ts';
+export * from './lobby-lua.ts';

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import type { Database, MeetingStatus } from '@huddle/db';
 import {
+  LOBBY_LUA_NOW,
+  LOBBY_LUA_SETTLE,
   LOBBY_TIMING,
   lobbyBlockSubject,
   lobbyEntrantOf,
@@ -17,8 +19,7 @@ import {
 // Decisions are Lua scripts on Redis's clock (TIME), atomic with the status check, so
 // two hosts on two nodes deciding one knock at the same moment settle it once.
 
-/** Lua prelude: `now` in ms from the Redis server's clock. */
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+const NOW = LOBBY_LUA_NOW;
 
 // KEYS: waiting. Drops ids whose presence deadline (the score) passed; returns them.
 const PRUNE_SCRIPT = `${NOW}
@@ -36,9 +37,7 @@ if fields[1] ~= 'waiting' then return {fields[1], redis.call('ZCARD', KEYS[2])} 
 local hold = tonumber(ARGV[4])
 if now >= tonumber(fields[2]) then
   redis.call('HSET', KEYS[1], 'status', 'left')
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('DEL', KEYS[3])
-  redis.call('PEXPIRE', KEYS[1], hold)
+  ${LOBBY_LUA_SETTLE}
   return {'expired', redis.call('ZCARD', KEYS[2])}
 end
 if ARGV[2] == 'admit' then
@@ -50,9 +49,7 @@ else
   redis.call('SET', KEYS[4], '1', 'PX', block)
   if KEYS[5] ~= KEYS[4] then redis.call('SET', KEYS[5], '1', 'PX', block) end
 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
-redis.call('PEXPIRE', KEYS[1], hold)
+${LOBBY_LUA_SETTLE}
 return {'ok', redis.call('ZCARD', KEYS[2])}
 `;
 

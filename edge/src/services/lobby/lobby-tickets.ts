@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { LOBBY_TIMING, lobbyBlockSubject, parseLobbyTicket, redisKeys, type LobbyEntrantKind, type LobbyTicketRecord } from '@huddle/protocol';
+import { LOBBY_LUA_NOW, LOBBY_LUA_SETTLE, LOBBY_TIMING, lobbyBlockSubject, parseLobbyTicket, redisKeys, type LobbyEntrantKind, type LobbyTicketRecord } from '@huddle/protocol';
 import { newSessionId } from '../refresh-tokens.ts';
 
 // The edge's side of a lobby ticket (protocol/src/lobby.ts): knocking, waiting (each
@@ -10,8 +10,7 @@ import { newSessionId } from '../refresh-tokens.ts';
 /** A new ticket id: 128 random bits, base64url (the same shape as a session id). */
 export const newTicketId = (): string => newSessionId();
 
-/** Lua prelude: `now` in ms from the Redis server's clock. */
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+const NOW = LOBBY_LUA_NOW;
 
 /** Lua: drop waiting ids whose presence deadline (the score) has passed; `gone` lists them. */
 const PRUNE = `local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 50)
@@ -63,9 +62,7 @@ if status == 'waiting' then
   local presence, hold = tonumber(ARGV[2]), tonumber(ARGV[3])
   if now >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
     redis.call('HSET', KEYS[1], 'status', 'left')
-    redis.call('ZREM', KEYS[2], ARGV[1])
-    redis.call('DEL', KEYS[3])
-    redis.call('PEXPIRE', KEYS[1], hold)
+    ${LOBBY_LUA_SETTLE}
     return {'expired', redis.call('ZCARD', KEYS[2])}
   end
   redis.call('PEXPIRE', KEYS[1], presence)
@@ -93,10 +90,9 @@ const LEAVE_SCRIPT = `
 local fields = redis.call('HMGET', KEYS[1], 'status', 'userId')
 if not fields[1] or fields[2] ~= ARGV[2] then return {'gone'} end
 if fields[1] ~= 'waiting' then return {fields[1]} end
+local hold = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'status', 'left')
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+${LOBBY_LUA_SETTLE}
 return {'left', redis.call('ZCARD', KEYS[2])}
 `;
 
