@@ -16,7 +16,7 @@ const configSchema = z.object({
   MEDIA_NODE_REGISTRY_PREFIX: mediaNodeRegistryPrefixSchema.default(DEFAULT_MEDIA_NODE_REGISTRY_PREFIX),
   AI_TASKS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(120),
   AI_TASKS_STREAM: z.string().regex(/^[A-Za-z0-9:_.{}-]+$/).default(redisKeys.aiTasks),
-  GUEST_SESSION_TTL_SECONDS: z.coerce.number().int().min(600).max(86_400).default(4 * 3_600),
+  GUEST_SESSION_TTL_SECONDS: z.coerce.number().int().min(600).max(7 * 86_400).default(86_400),
   LOBBY_WAIT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(1_800),
   LOBBY_PRESENCE_SECONDS: z.coerce.number().int().min(4).max(600).default(60),
   LOBBY_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
@@ -55,7 +55,11 @@ export interface EdgeConfig {
 
 /** Link entry, the lobby and guests. Times in seconds. */
 export interface LobbyConfig {
-  /** Lifetime of a guest's session and guest token (renews join grants for its one meeting). */
+  /**
+   * Lifetime of a guest's session and guest token (renews join grants for its one
+   * meeting). Default a day, the longest a meeting is scheduled for: media nodes close
+   * a guest's socket when its session ends.
+   */
   guestSessionTtlSeconds: number;
   /** Longest an entrant may wait to be let in; afterwards the ticket is refused (`ticket_expired`). */
   waitSeconds: number;
