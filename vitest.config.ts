@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // database name or collection name, so files may run in parallel.
 export default defineConfig({
   test: {
-    include: ['{db,protocol,edge,media-node,gateway,scripts}/{src,test}/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{db,protocol,edge,media-node,gateway,scripts,web}/{src,test}/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

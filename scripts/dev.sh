@@ -42,7 +42,9 @@ done
 echo "huddle: media node on http://127.0.0.1:$MEDIA_NODE_PORT (WebSocket $MEDIA_NODE_PUBLIC_URL/ws)" >&2
 
 # wrangler dev reads the Worker's secrets from .dev.vars; Hyperdrive points at the
-# local database.
+# local database. It also serves web/dist ([assets]); in development the client comes
+# from Vite instead (below), so an empty directory will do until `npm run web:build`.
+mkdir -p web/dist
 bash "$here/write-dev-vars.sh"
 export CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE="$DATABASE_URL"
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
@@ -50,4 +52,11 @@ echo "huddle: edge API on http://127.0.0.1:$EDGE_PORT (wrangler dev)" >&2
 npx wrangler dev --ip 127.0.0.1 --port "$EDGE_PORT" --show-interactive-dev-session=false &
 edge_pid=$!
 trap 'kill $edge_pid $media_pid 2>/dev/null; wait $edge_pid $media_pid 2>/dev/null' EXIT INT TERM
-wait -n $edge_pid $media_pid
+
+# The web client: Vite on 5173, proxying /api to the edge (one origin for the browser).
+export WEB_PORT="${WEB_PORT:-5173}"
+echo "huddle: web client on http://127.0.0.1:$WEB_PORT (Vite) — open it in a browser" >&2
+npm run dev -w web -- --clearScreen false &
+web_pid=$!
+trap 'kill $web_pid $edge_pid $media_pid 2>/dev/null; wait $web_pid $edge_pid $media_pid 2>/dev/null' EXIT INT TERM
+wait -n $web_pid $edge_pid $media_pid

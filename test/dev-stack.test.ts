@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The README's "run the whole system" command, for real: scripts/dev.sh on spare
-// ports, until both the media node and the edge (wrangler dev / workerd) report ready.
+// ports, until the media node and the edge (wrangler dev / workerd) report ready and the
+// web client (Vite) answers, with the API behind its proxy.
 const root = fileURLToPath(new URL('..', import.meta.url));
 let dev: ChildProcess | undefined;
 let output = '';
@@ -43,10 +44,11 @@ describe('npm run dev (scripts/dev.sh)', () => {
   it('brings up the media node and the edge with every dependency ready', async () => {
     const edgePort = await freePort();
     const mediaPort = await freePort();
+    const webPort = await freePort();
     dev = spawn('bash', ['scripts/dev.sh'], {
       cwd: root,
       detached: true, // own process group, so teardown reaches wrangler and workerd
-      env: { ...process.env, EDGE_PORT: String(edgePort), MEDIA_NODE_PORT: String(mediaPort) },
+      env: { ...process.env, EDGE_PORT: String(edgePort), MEDIA_NODE_PORT: String(mediaPort), WEB_PORT: String(webPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     dev.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -66,5 +68,10 @@ describe('npm run dev (scripts/dev.sh)', () => {
       dependencies: { postgres: { status: 'up' }, redis: { status: 'up' } },
     });
     expect(output).toContain('Using secrets defined in .dev.vars');
+    // The web client (Vite) serves the app and proxies the API: one origin for the browser.
+    const api = await waitForJson(`http://127.0.0.1:${webPort}/api/v1/openapi.json`, deadline);
+    expect(api.body).toMatchObject({ openapi: '3.1.0' });
+    const page = await fetch(`http://127.0.0.1:${webPort}/meetings/some-id/lobby`);
+    expect(await page.text()).toContain('<div id="root"></div>');
   }, 120_000);
 });

@@ -18,6 +18,7 @@ import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
 import { lobbyRouter } from './routes/lobby/lobby.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
+import { summaryRouter } from './routes/summary/summary.index.ts';
 
 const openApiRoute = createRoute({
   method: 'get',
@@ -85,6 +86,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/meetings', meetingsRouter);
   app.route('/api/v1/meetings', joinRouter);
   app.route('/api/v1/meetings', lobbyRouter);
+  app.route('/api/v1/meetings', summaryRouter);
   app.route('/api/v1/ai', aiRouter);
 
   app.openapi(openApiRoute, (c) => c.json(edgeOpenApiDocument(app), 200));

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestHarness, type TestHarness } from 'wrangler';
 
@@ -48,6 +49,9 @@ export async function startEdge(
       },
     ],
   });
+  // wrangler.toml serves the web client from web/dist ([assets]); the directory must
+  // exist even when the client was never built (these tests do not fetch assets).
+  mkdirSync(`${root}web/dist`, { recursive: true });
   await server.listen();
   return {
     fetch: (path, init) => server.fetch(path, init as never) as unknown as Promise<Response>,

@@ -262,3 +262,26 @@ export const sfuNotificationSchemas = [
     data: z.object({ levels: z.array(z.object({ userId: z.uuid(), volume: z.number().min(-127).max(0) })).max(16) }),
   }),
 ] as const;
+
+const anyRecord = z.record(z.string(), z.unknown());
+
+/**
+ * Data of successful `sfu.*` responses (mediasoup engine). ICE, DTLS and RTP shapes are
+ * mediasoup's, passed through to mediasoup-client. Requests not listed answer `{}`.
+ */
+export const sfuResponseSchemas = {
+  'sfu.getRouterRtpCapabilities': z.object({ rtpCapabilities: anyRecord }),
+  'sfu.createTransport': z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('webrtc'),
+      transportId: sfuId,
+      iceParameters: anyRecord,
+      iceCandidates: z.array(anyRecord),
+      dtlsParameters: anyRecord,
+    }),
+    /** Plain RTP: where the node listens (send RTP there; with comedia the node answers the sender's address). */
+    z.object({ type: z.literal('plain'), transportId: sfuId, ip: z.string(), port, rtcpPort: port.optional() }),
+  ]),
+  'sfu.restartIce': z.object({ iceParameters: anyRecord }),
+  'sfu.produce': z.object({ producerId: sfuId }),
+} as const;

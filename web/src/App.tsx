@@ -1,0 +1,35 @@
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import type { ReactNode } from 'react';
+import { useSession } from './lib/use-session.ts';
+import { CallPage } from './pages/CallPage.tsx';
+import { EndedPage } from './pages/EndedPage.tsx';
+import { LobbyPage } from './pages/LobbyPage.tsx';
+import { MeetingPage } from './pages/MeetingPage.tsx';
+import { MeetingsPage } from './pages/MeetingsPage.tsx';
+import { NewMeetingPage } from './pages/NewMeetingPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { SignUpPage } from './pages/SignUpPage.tsx';
+
+/** Pages that need a signed-in user send everyone else to sign in, and back afterwards. */
+function RequireAuth({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (!session) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  return children;
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignInPage />} />
+      <Route path="/signup" element={<SignUpPage />} />
+      <Route path="/" element={<RequireAuth><MeetingsPage /></RequireAuth>} />
+      <Route path="/meetings/new" element={<RequireAuth><NewMeetingPage /></RequireAuth>} />
+      <Route path="/meetings/:id" element={<RequireAuth><MeetingPage /></RequireAuth>} />
+      <Route path="/meetings/:id/lobby" element={<RequireAuth><LobbyPage /></RequireAuth>} />
+      <Route path="/meetings/:id/call" element={<RequireAuth><CallPage /></RequireAuth>} />
+      <Route path="/meetings/:id/ended" element={<RequireAuth><EndedPage /></RequireAuth>} />
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}
