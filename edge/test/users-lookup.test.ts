@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis as TcpRedis } from 'ioredis';
 import { createNodeDb, users, type NodeDb } from '@huddle/db';
 import { eq } from 'drizzle-orm';
+import { Redis as RestRedis } from '@upstash/redis';
+import type { Redis as WorkerRedis } from '@upstash/redis/cloudflare';
+import { hitRateLimits } from '../src/services/rate-limit.ts';
 import { USER_LOOKUP_LIMIT } from '../src/services/user-lookup.ts';
-import { startEdge, type EdgeUnderTest } from './harness.ts';
+import { startEdge, testSecrets, type EdgeUnderTest } from './harness.ts';
 import { authHeaders, registerAndLogin, type SignedInUser } from './users-helper.ts';
 
 const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://huddle:huddle@127.0.0.1:5432/huddle_test';
@@ -58,8 +61,13 @@ describe('GET /api/v1/users/lookup', () => {
 
   it('rate-limits look-ups per caller with Retry-After', async () => {
     const busy = await registerAndLogin(edge);
-    // Fill the caller's window directly (the counter the service increments), then ask once more.
-    await redis.set(`ratelimit:user-lookup:user:${busy.user.id}`, String(USER_LOOKUP_LIMIT.limit), 'EX', 60);
+    // Use up the caller's window through the limiter the service uses, then ask once more.
+    const rest = new RestRedis({
+      url: process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079',
+      token: testSecrets.UPSTASH_REDIS_REST_TOKEN,
+    }) as unknown as WorkerRedis;
+    const limit = { identifier: `user-lookup:user:${busy.user.id}`, ...USER_LOOKUP_LIMIT };
+    for (let i = 0; i < USER_LOOKUP_LIMIT.limit; i++) await hitRateLimits(rest, [limit]);
     const response = await lookup(target.user.username, busy.accessToken);
     expect(response.status).toBe(429);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
