@@ -154,13 +154,13 @@ export function JoinLinkPage() {
             ) : (
               <EntryForm preview={stage.preview} signedIn={session !== null} code={code} busy={busy} onSubmit={onSubmit}>
                 {stage.kind === 'denied' && (
-                  <p role="alert" data-testid="lobby-denied">
+                  <p role="alert" className="lead" data-testid="lobby-denied">
                     {stage.message}
                   </p>
                 )}
-                <FormError message={error} />
               </EntryForm>
             )}
+            {stage.kind !== 'waiting' && <FormError message={error} />}
           </article>
         )}
       </main>
@@ -200,6 +200,7 @@ function EntryForm({
   const label = preview.participant || !preview.lobby ? 'Join' : 'Ask to join';
   return (
     <form className="form" onSubmit={(e) => void onSubmit(e)}>
+      {children}
       {preview.lobby && !preview.participant && <p className="muted">Someone in the meeting will let you in.</p>}
       {guest && (
         <>
@@ -212,7 +213,6 @@ function EntryForm({
           </p>
         </>
       )}
-      {children}
       <button type="submit" className="button" disabled={busy}>
         {busy ? 'Asking…' : label}
       </button>
