@@ -35,8 +35,11 @@ FROM source AS media-node
 EXPOSE 4000
 CMD ["sh", "-c", "node db/src/migrate.ts && exec node media-node/src/main.ts"]
 
-# Edge API under wrangler dev (workerd), the same runtime as production Workers.
+# Edge API on the Node adapter (@hono/node-server), the self-hosted runtime: the same
+# app as on Workers, but not a development server (wrangler dev trusts client-sent
+# CF-Connecting-IP and answers runtime errors with stack traces). The client address is
+# the socket's peer unless EDGE_TRUSTED_PROXIES names the proxy in front.
 FROM source AS edge
-ENV CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+ENV EDGE_HOST=0.0.0.0 EDGE_PORT=8787
 EXPOSE 8787
-CMD ["sh", "-c", "bash scripts/write-dev-vars.sh && exec npx wrangler dev --ip 0.0.0.0 --port 8787 --show-interactive-dev-session=false"]
+CMD ["node", "edge/src/node.ts"]

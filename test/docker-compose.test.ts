@@ -113,6 +113,16 @@ describe('docker-compose.yml', () => {
     expect(config.redis.address).toBe('redis:6379');
   });
 
+  it('runs the edge on the Node adapter, trusting client addresses only from configured proxies', () => {
+    const edgeTarget = /FROM source AS edge\n([\s\S]*?)(?=\nFROM |$)/.exec(dockerfile)?.[1] ?? '';
+    expect(edgeTarget).toMatch(/^CMD \["node", "edge\/src\/node\.ts"\]$/m);
+    expect(edgeTarget).not.toMatch(/wrangler/);
+    const env = compose.services.edge?.environment ?? {};
+    expect(env).toHaveProperty('EDGE_TRUSTED_PROXIES');
+    expect(env).not.toHaveProperty('EDGE_TRUST_PROXY');
+    expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
+  });
+
   it('runs the REST gateway from its own workspace', () => {
     expect(compose.services['upstash-gateway']?.build?.target).toBe('gateway');
     expect(dockerfile).toMatch(/^COPY gateway gateway$/m);

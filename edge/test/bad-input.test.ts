@@ -2,7 +2,7 @@
 // a request id, never a 500 or a stack trace, and nothing is written (checked in
 // Postgres and Redis before and after).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Redis as TcpRedis } from 'ioredis';
 import { meetingParticipants, meetings, users, type NodeDb } from '@huddle/db';
 import { redisKeys } from '@huddle/protocol';
@@ -429,5 +429,58 @@ describe('CORS', () => {
 
     const other = await preflight('https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Issue 12, case 4: text Postgres or MongoDB cannot store is refused at the boundary
+// ---------------------------------------------------------------------------------------
+
+describe('text the databases cannot store', () => {
+  const patch = () => endpoints.find((e) => e.name === 'patch meeting')!;
+  const storedSettings = async () =>
+    (await pg.db.select({ settings: meetings.settings }).from(meetings).where(eq(meetings.id, meetingId)))[0]?.settings;
+
+  it('as written: PATCH {"settings":{"s":"\\ud800"}} is a 400 naming the field, not a 500, and writes nothing', async () => {
+    const before = await storedSettings();
+    const response = await send(patch(), '{"settings":{"s":"\\ud800"}}', { 'content-type': 'application/json' });
+    const body = await expectCleanError(response, 400, 'validation_failed');
+    expect(body.error.details).toEqual([{ path: 'body.settings.s', message: 'must not contain unpaired UTF-16 surrogates (\\ud800-\\udfff)' }]);
+    expect(await storedSettings()).toEqual(before);
+  });
+
+  it('refuses lone surrogates and NUL anywhere in a JSON value, keys too, at any depth, naming each field', async () => {
+    const before = await storedSettings();
+    const cases: [string, string][] = [
+      ['{"settings":{"\\udc00x":1}}', 'body.settings.\\udc00x'],
+      ['{"settings":{"a":{"b":[1,{"c":"x\\udbff"}]}}}', 'body.settings.a.b.1.c'],
+      ['{"settings":{"a":{"k\\u0000":true}}}', 'body.settings.a.k\\u0000'],
+      ['{"title":"half an emoji \\ud83d"}', 'body.title'],
+      ['{"title":"\\ude00 reversed \\ud83d"}', 'body.title'],
+    ];
+    for (const [json, path] of cases) await expectFields(await send(patch(), json, { 'content-type': 'application/json' }), path);
+    expect(await storedSettings()).toEqual(before);
+    // A whole surrogate pair is one character (an emoji) and is stored as it is.
+    const emoji = await sendJson(patch(), { title: 'Sync 😀', settings: { mood: '😀' } });
+    expect(emoji.status).toBe(200);
+    expect(await storedSettings()).toEqual({ mood: '😀' });
+  });
+
+  it('refuses them on every route that takes text: register, login, create, AI intake', async () => {
+    const register = endpoints.find((e) => e.name === 'register')!;
+    const input = { username: `bi_${run}_sur`, email: `bi_${run}_sur@example.test`, password: 'a-long-enough-password' };
+    await expectFields(await sendJson(register, { ...input, fullName: 'Ada \ud800' }), 'body.fullName');
+    await expectFields(await sendJson(endpoints.find((e) => e.name === 'login')!, { login: input.username, password: 'pw\udfff-long-enough' }), 'body.password');
+    const create = endpoints.find((e) => e.name === 'create meeting')!;
+    await expectFields(await sendJson(create, { ...(create.body!() as object), settings: { list: ['ok', '\ud800'] } }), 'body.settings.list.1');
+    await expectFields(
+      await sendJson(endpoints.find((e) => e.name === 'ai task')!, { type: 'sentiment', meetingId, payload: { text: 'fine \udc00' } }),
+      'body.payload.text',
+    );
+    // Nothing was written: the account does not exist.
+    const login = await send(endpoints.find((e) => e.name === 'login')!, JSON.stringify({ login: input.username, password: input.password }), {
+      'content-type': 'application/json',
+    });
+    expect(login.status).toBe(401);
   });
 });

@@ -1,7 +1,9 @@
 // The gateway seen through the real @upstash/redis client: data types, pipelines,
 // transactions, auto-pipelining, binary-safe strings and Redis errors, against the
 // local Redis. Raw-protocol cases live in gateway-http.test.ts.
+import { createHash } from 'node:crypto';
 import { createClient, RESP_TYPES } from '@redis/client';
+import { Ratelimit } from '@upstash/ratelimit';
 import { Redis, errors } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../src/gateway.ts';
@@ -287,5 +289,45 @@ describe('Redis errors', () => {
   it('rejects a wrong token with an Unauthorized error', async () => {
     const intruder = new Redis({ url, token: 'wrong-token', enableTelemetry: false, retry: false });
     await expect(intruder.get(key('s'))).rejects.toThrow('Unauthorized: missing or invalid bearer token');
+  });
+});
+
+describe('Upstash-only script flags (@upstash/ratelimit ≥ 2.2)', () => {
+  const flagged = "#!lua flags=allow-key-locking\nredis.call('SET', KEYS[1], ARGV[1])\nreturn redis.call('GET', KEYS[1])";
+  const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+  it('runs a script whose shebang carries allow-key-locking, which Redis itself refuses', async () => {
+    const direct = createClient({ url: REDIS_URL });
+    await direct.connect();
+    try {
+      await expect(direct.eval(flagged, { keys: [key('flag-direct')], arguments: ['x'] })).rejects.toThrow(/Unexpected flag/);
+    } finally {
+      await direct.quit();
+    }
+    expect(await redis.eval(flagged, [key('flag')], ['v1'])).toBe('v1');
+  });
+
+  it('answers EVALSHA, SCRIPT EXISTS and SCRIPT LOAD with the SHA the client computed over its text', async () => {
+    const text = `${flagged}\n-- ${key('variant')}`;
+    expect(await redis.scriptLoad(text)).toBe(sha1(text));
+    expect(await redis.scriptExists(sha1(text))).toEqual([1]);
+    expect(await redis.evalsha(sha1(text), [key('flag-sha')], ['v2'])).toBe('v2');
+    // Other flags are kept; a script without a shebang is passed through unchanged.
+    const mixed = "#!lua flags=no-writes,allow-key-locking\nreturn 7";
+    expect(await redis.eval(mixed, [], [])).toBe(7);
+    expect(await redis.eval('return 8', [], [])).toBe(8);
+  });
+
+  it('serves @upstash/ratelimit sliding windows, refunds included', async () => {
+    const limiter = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(2, '60 s'), prefix: key('rl'), ephemeralCache: false, timeout: 0 });
+    const id = 'client';
+    expect((await limiter.limit(id)).success).toBe(true);
+    expect((await limiter.limit(id)).success).toBe(true);
+    expect((await limiter.limit(id)).success).toBe(false);
+    await limiter.limit(id, { rate: -1 });
+    expect((await limiter.getRemaining(id)).remaining).toBe(1);
+    // Its keys carry the window number: remembered for clean-up.
+    const window = Math.floor(Date.now() / 60_000);
+    for (const w of [window - 1, window, window + 1]) usedKeys.add(`${key('rl')}:${id}:${w}`);
   });
 });

@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meetingParticipants } from '@huddle/db';
 import { meetingRoomName, redisKeys } from '@huddle/protocol';
 import type { MediaNodeServer } from '../src/server.ts';
-import { createSuite, eventually, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, mintJoinToken, TestClient } from './signaling-helpers.ts';
+import {
+  createSuite,
+  createTestSession,
+  endTestSession,
+  eventually,
+  invitedAtMs,
+  LIVEKIT_API_KEY,
+  LIVEKIT_API_SECRET,
+  mintJoinToken,
+  TestClient,
+} from './signaling-helpers.ts';
 
 const suite = createSuite();
 let node: MediaNodeServer;
@@ -49,6 +59,15 @@ const participant = (userId: string, sid: string, extra: Record<string, unknown>
   participant: { sid, identity: userId, name: 'Ada', state: 'ACTIVE', attributes: { role: 'attendee' }, ...extra },
 });
 
+/** The attributes of a join token the edge minted for the user now (session, invitation). */
+async function tokenAttributes(meetingId: string, userId: string, sessionId?: string) {
+  return {
+    role: 'attendee',
+    sid: sessionId ?? (await createTestSession(userId)),
+    invitedAt: String(await invitedAtMs(meetingId, userId)),
+  };
+}
+
 async function status(meetingId: string, userId: string): Promise<{ status: string; joinedAt: Date | null } | undefined> {
   const [row] = await suite.db.db
     .select({ status: meetingParticipants.status, joinedAt: meetingParticipants.joinedAt })
@@ -79,7 +98,11 @@ describe('POST /webhooks/livekit', () => {
     const { meetingId, userIds } = await suite.seedMeeting(['host', 'attendee']);
     const [hostId, attendeeId] = userIds as [string, string];
     const { client } = await TestClient.join(node, await mintJoinToken({ userId: hostId, meetingId, role: 'host' }));
-    const body = eventBody('participant_joined', meetingId, participant(attendeeId, 'PA_once'));
+    const body = eventBody(
+      'participant_joined',
+      meetingId,
+      participant(attendeeId, 'PA_once', { attributes: await tokenAttributes(meetingId, attendeeId) }),
+    );
     const auth = await sign(body);
     expect(await post(body, auth)).toMatchObject({ status: 200, json: { ok: true, event: 'participant_joined' } });
     const joined = await client.waitFor((f) => f.method === 'participant.joined' && f.data.participant.userId === attendeeId);
@@ -127,6 +150,35 @@ describe('POST /webhooks/livekit', () => {
     expect(await node.redis.hexists(redisKeys.meetingRoster(meetingId), attendeeId)).toBe(1);
     client.close();
     hostClient.close();
+  });
+
+  it('does not let in through LiveKit whom signaling would refuse: unbound tokens, ended sessions, removed participants', async () => {
+    const { meetingId, userIds } = await suite.seedMeeting(['host', 'attendee', 'attendee', 'attendee']);
+    const [hostId, unbound, signedOut, removed] = userIds as [string, string, string, string];
+    const { client } = await TestClient.join(node, await mintJoinToken({ userId: hostId, meetingId, role: 'host' }));
+    const ended = await createTestSession(signedOut);
+    const endedAttributes = await tokenAttributes(meetingId, signedOut, ended);
+    await endTestSession(ended);
+    const removedAttributes = await tokenAttributes(meetingId, removed);
+    await suite.db.db
+      .update(meetingParticipants)
+      .set({ status: 'removed' })
+      .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.userId, removed)));
+    for (const [userId, attributes] of [
+      [unbound, { role: 'attendee' }],
+      [signedOut, endedAttributes],
+      [removed, removedAttributes],
+    ] as const) {
+      const body = eventBody('participant_joined', meetingId, participant(userId, `PA_${userId.slice(0, 6)}`, { attributes }));
+      expect(await post(body, await sign(body))).toMatchObject({ status: 200 });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(client.notifications('participant.joined')).toHaveLength(0);
+    expect(await node.redis.hlen(redisKeys.meetingRoster(meetingId))).toBe(1); // the host only
+    expect((await status(meetingId, unbound))?.status).toBe('accepted');
+    expect((await status(meetingId, signedOut))?.status).toBe('accepted');
+    expect((await status(meetingId, removed))?.status).toBe('removed');
+    client.close();
   });
 
   it('answers 200 and ignores events of rooms that are not meetings and of non-participant identities', async () => {

@@ -37,33 +37,50 @@ export function printableKey(key: string): string {
   return out;
 }
 
+/** A position in the walked value: its key and the position of its parent (paths are built only for findings). */
+interface Position {
+  key: string | number;
+  parent: Position | undefined;
+  /** Why the key itself cannot be stored, if it cannot. */
+  keyReason?: string | undefined;
+}
+
+const pathOf = (position: Position | undefined): (string | number)[] => {
+  const path: (string | number)[] = [];
+  for (let p = position; p; p = p.parent) path.push(p.key);
+  return path.reverse();
+};
+
 /**
  * Every string and object key inside `value` (plain JSON: objects, arrays, strings)
- * that cannot be stored, at most `limit` of them. Iterative, so a deeply nested hostile
- * value cannot overflow the stack; arrays and objects are walked, other values skipped.
+ * that cannot be stored, at most `limit` of them, in document order. Iterative and
+ * linear in the size of the value, so a deeply nested hostile value can neither
+ * overflow the stack nor make the walk quadratic; other values are skipped.
  */
 export function findUnstorableText(value: unknown, limit = 10): UnstorableText[] {
   const found: UnstorableText[] = [];
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  const stack: [unknown, Position | undefined][] = [[value, undefined]];
   while (stack.length > 0 && found.length < limit) {
-    const [current, path] = stack.pop()!;
+    const [current, position] = stack.pop()!;
+    if (position?.keyReason) {
+      found.push({ path: pathOf(position), message: `key ${position.keyReason}` });
+      if (found.length >= limit) break;
+    }
     if (typeof current === 'string') {
       const reason = unstorableTextReason(current);
-      if (reason) found.push({ path, message: reason });
+      if (reason) found.push({ path: pathOf(position), message: reason });
     } else if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], [...path, i]]);
+      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], { key: i, parent: position }]);
     } else if (current !== null && typeof current === 'object' && isPlainObject(current)) {
-      const entries = Object.entries(current);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, item] = entries[i]!;
-        const keyPath = [...path, printableKey(key)];
-        const reason = unstorableTextReason(key);
-        if (reason) found.push({ path: keyPath, message: `key ${reason}` });
-        stack.push([item, keyPath]);
+      const keys = Object.keys(current);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        const child: Position = { key: printableKey(key), parent: position, keyReason: unstorableTextReason(key) };
+        stack.push([(current as Record<string, unknown>)[key], child]);
       }
     }
   }
-  return found.slice(0, limit);
+  return found;
 }
 
 function isPlainObject(value: object): boolean {

@@ -132,7 +132,7 @@ async function benchRuntime(runtime: Runtime): Promise<CaseResult[]> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ login: fixture.username, password: fixture.password }),
         // A fresh client address per request: the per-IP login limit is not what is measured.
-        setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'cf-connecting-ip': randomIp() } }),
+        setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...clientAddressHeaders() } }),
       },
     ],
   });
@@ -167,8 +167,9 @@ async function startNodeEdge(): Promise<string> {
     DATABASE_URL: benchDatabaseUrl,
     EDGE_PORT: String(port),
     EDGE_HOST: '127.0.0.1',
-    // autocannon plays a proxy's clients: each login comes from its own CF-Connecting-IP.
-    EDGE_TRUST_PROXY: 'true',
+    // autocannon plays a proxy on loopback and its clients: each login comes from its own
+    // X-Forwarded-For address.
+    EDGE_TRUSTED_PROXIES: 'loopback',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`);
@@ -310,7 +311,7 @@ async function setUp(base: string): Promise<Fixture> {
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'cf-connecting-ip': randomIp(), ...headers },
+      headers: { 'content-type': 'application/json', ...clientAddressHeaders(), ...headers },
       body: JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
@@ -347,6 +348,11 @@ async function cleanUpRows(): Promise<void> {
 
 /** A random address from 10.0.0.0/8 for CF-Connecting-IP. */
 const randomIp = (): string => `10.${[...randomBytes(3)].join('.')}`;
+/** A random client address as each runtime reads it: Cloudflare's header (workerd), a trusted proxy's (Node). */
+function clientAddressHeaders(): Record<string, string> {
+  const ip = randomIp();
+  return { 'cf-connecting-ip': ip, 'x-forwarded-for': ip };
+}
 
 // ---------------------------------------------------------------------------------------
 // Measuring and reporting

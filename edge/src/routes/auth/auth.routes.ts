@@ -74,7 +74,7 @@ const tokenPair = z
   .object({
     accessToken: z.string().openapi({ description: 'JWT for `Authorization: Bearer`' }),
     refreshToken: z.string().openapi({ description: 'Opaque; single use — every refresh returns a new one' }),
-    expiresIn: z.number().int().openapi({ description: 'Access-token lifetime, in seconds', example: 900 }),
+    expiresIn: z.number().int().openapi({ description: 'Seconds the access token remains valid', example: 900 }),
     user: userSchema,
   })
   .openapi('TokenPair');
@@ -116,8 +116,9 @@ export const refreshRoute = createRoute({
   tags: ['auth'],
   summary: 'Exchange a refresh token for a new pair (the old refresh token stops working)',
   description:
-    'Presenting an already-used refresh token revokes the whole session (401 `refresh_token_reused`). ' +
-    'Clients must not refresh concurrently with the same token.',
+    'The token just rotated away, presented again within REFRESH_REUSE_GRACE_SECONDS (10 s by default), gets the same ' +
+    'new pair (two tabs refreshing at once). Any other already-used refresh token revokes the whole session, its join ' +
+    'tokens and signaling sockets included (401 `refresh_token_reused`).',
   request: { body: { ...jsonContent(refreshBody, 'The current refresh token'), required: true } },
   responses: {
     200: jsonResponse(tokenPair, 'New pair'),

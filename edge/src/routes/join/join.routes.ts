@@ -14,7 +14,7 @@ export const joinGrantSchema = z
   .object({
     backend: z.enum(mediaBackendValues).openapi({ description: 'SFU implementation of the assigned media node' }),
     url: z.string().openapi({ description: 'WebSocket base URL of the media node', example: 'wss://media-1.example.com' }),
-    token: z.string().openapi({ description: 'LiveKit-format access token for the meeting room (short-lived)' }),
+    token: z.string().openapi({ description: 'LiveKit-format access token for the meeting room (short-lived, bound to this login session)' }),
     livekitUrl: z
       .string()
       .optional()
@@ -33,8 +33,10 @@ export const joinRoute = createRoute({
   description:
     'Participants only: a signed-in user (access token), or a guest (guest token from link entry) for its own meeting. ' +
     'Unknown meetings and meetings the caller is not in are 404; a declined invitation is 403; ' +
+    'a participant removed by the host is 403 `participant_removed` until invited again; ' +
     'an ended or cancelled meeting is 409. The meeting stays on one media node; 503 `no_media_node` (with Retry-After) ' +
-    'when none is live.',
+    'when none is live. The token is bound to the caller\'s login session and invitation (participant attributes `sid` ' +
+    'and `invitedAt`): logout, refresh-token reuse or a removal voids it on every media node at once.',
   security: [{ bearer: [] }],
   middleware: [requireUserOrGuest] as const,
   request: { params: joinParams },

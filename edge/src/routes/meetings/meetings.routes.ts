@@ -61,10 +61,11 @@ export const getMeetingRoute = createRoute({
   method: 'get',
   path: '/{id}',
   summary: 'A meeting with its participants (participants only)',
+  description: 'A participant removed by the host gets 403 `participant_removed` until invited again.',
   request: { params: meetingIdParams },
   responses: {
     200: jsonResponse(meetingSchema, 'The meeting'),
-    ...errorResponses(400, 401, 404, 503),
+    ...errorResponses(400, 401, 403, 404, 503),
   },
 });
 
