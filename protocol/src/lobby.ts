@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasVisibleText, unstorableTextReason } from './storable-text.ts';
 import { codePointLength } from './text.ts';
 
 // The lobby: people who opened a meeting's link and wait for a host or cohost to let
@@ -84,8 +85,8 @@ export const guestNameSchema = z
   .refine((value) => codePointLength(value) <= LOBBY_LIMITS.guestNameCharsMax, `must be at most ${LOBBY_LIMITS.guestNameCharsMax} characters`)
   .refine((value) => !/[\p{Cc}\u2028\u2029]/u.test(value), 'must not contain control characters or line breaks')
   .refine((value) => !/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u.test(value), 'must not contain bidirectional control characters')
-  .refine((value) => value.isWellFormed(), 'must not contain unpaired UTF-16 surrogates')
-  .refine((value) => /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u.test(value), 'must contain a visible character');
+  .refine((value) => unstorableTextReason(value) === undefined, 'must not contain unpaired UTF-16 surrogates')
+  .refine(hasVisibleText, 'must contain a visible character');
 
 const requestId = z.union([z.string().max(64), z.number()]);
 
