@@ -371,7 +371,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new pair (the old refresh token stops working)
-         * @description Presenting an already-used refresh token revokes the whole session (401 `refresh_token_reused`). Clients must not refresh concurrently with the same token.
+         * @description The token just rotated away, presented again within REFRESH_REUSE_GRACE_SECONDS (10 s by default), gets the same new pair (two tabs refreshing at once). Any other already-used refresh token revokes the whole session, its join tokens and signaling sockets included (401 `refresh_token_reused`).
          */
         post: {
             parameters: {
@@ -894,7 +894,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A meeting with its participants (participants only) */
+        /**
+         * A meeting with its participants (participants only)
+         * @description A participant removed by the host gets 403 `participant_removed` until invited again.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -935,6 +938,17 @@ export interface paths {
                         "X-Request-Id": string;
                         /** @description Bearer, on a missing or unusable access token */
                         "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this caller */
+                403: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1520,7 +1534,7 @@ export interface paths {
         put?: never;
         /**
          * Join a meeting: the media node to connect to and a signaling token
-         * @description Participants only: a signed-in user (access token), or a guest (guest token from link entry) for its own meeting. Unknown meetings and meetings the caller is not in are 404; a declined invitation is 403; an ended or cancelled meeting is 409. The meeting stays on one media node; 503 `no_media_node` (with Retry-After) when none is live.
+         * @description Participants only: a signed-in user (access token), or a guest (guest token from link entry) for its own meeting. Unknown meetings and meetings the caller is not in are 404; a declined invitation is 403; a participant removed by the host is 403 `participant_removed` until invited again; an ended or cancelled meeting is 409. The meeting stays on one media node; 503 `no_media_node` (with Retry-After) when none is live. The token is bound to the caller's login session and invitation (participant attributes `sid` and `invitedAt`): logout, refresh-token reuse or a removal voids it on every media node at once.
          */
         post: {
             parameters: {
@@ -2516,7 +2530,7 @@ export interface components {
             /** @description Opaque; single use — every refresh returns a new one */
             refreshToken: string;
             /**
-             * @description Access-token lifetime, in seconds
+             * @description Seconds the access token remains valid
              * @example 900
              */
             expiresIn: number;
@@ -2721,7 +2735,7 @@ export interface components {
              * @example wss://media-1.example.com
              */
             url: string;
-            /** @description LiveKit-format access token for the meeting room (short-lived) */
+            /** @description LiveKit-format access token for the meeting room (short-lived, bound to this login session) */
             token: string;
             /**
              * @description `livekit` meetings: the LiveKit server URL for media (connect livekit-client with the same token); signaling stays on `url`
