@@ -28,11 +28,16 @@ import {
 // source: `z.enum(meetingStatusValues)`, `z.string().max(LIMITS.meetingTitleMax)`.
 // ---------------------------------------------------------------------------------------
 
-export const userStatusValues = ['active', 'disabled'] as const;
+// `guest` (user status and participant role): someone who entered one meeting with its
+// link without an account. The users row gives them an id for chat, history and stats;
+// it has no usable password (login refuses every status but `active`) and is never
+// invitable; the participant role has no host rights.
+export const userStatusValues = ['active', 'disabled', 'guest'] as const;
 export const meetingStatusValues = ['scheduled', 'ongoing', 'ended', 'cancelled'] as const;
-export const participantRoleValues = ['host', 'cohost', 'attendee'] as const;
+export const participantRoleValues = ['host', 'cohost', 'attendee', 'guest'] as const;
 // `removed`: a host or cohost removed the participant; they stay out (no join token, no
-// socket, no history) until invited again, which sets them back to `pending`.
+// socket, no history) until invited again, which sets them back to `pending` — or until
+// a host lets them in from the lobby again (`accepted`).
 export const participantStatusValues = ['pending', 'accepted', 'declined', 'joined', 'left', 'removed'] as const;
 
 export type UserStatus = (typeof userStatusValues)[number];

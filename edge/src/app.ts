@@ -16,6 +16,7 @@ import { authRouter } from './routes/auth/auth.index.ts';
 import { usersRouter } from './routes/users/users.index.ts';
 import { meetingsRouter } from './routes/meetings/meetings.index.ts';
 import { joinRouter } from './routes/join/join.index.ts';
+import { lobbyRouter } from './routes/lobby/lobby.index.ts';
 import { aiRouter } from './routes/ai/ai.index.ts';
 import { summaryRouter } from './routes/summary/summary.index.ts';
 
@@ -95,6 +96,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/api/v1/users', usersRouter);
   app.route('/api/v1/meetings', meetingsRouter);
   app.route('/api/v1/meetings', joinRouter);
+  app.route('/api/v1/meetings', lobbyRouter);
   app.route('/api/v1/meetings', summaryRouter);
   app.route('/api/v1/ai', aiRouter);
 

@@ -27,6 +27,18 @@ export interface EdgeBindings {
   AI_TASKS_PER_MINUTE?: string;
   /** AI task stream (default `ai:tasks`). */
   AI_TASKS_STREAM?: string;
+  /** Link entry, lobby and guests (config.ts LobbyConfig; README "Join by link"). */
+  GUEST_SESSION_TTL_SECONDS?: string;
+  LOBBY_WAIT_SECONDS?: string;
+  LOBBY_PRESENCE_SECONDS?: string;
+  LOBBY_BLOCK_SECONDS?: string;
+  LOBBY_WAITING_MAX?: string;
+  LOBBY_KNOCKS_ANNOUNCED_PER_MINUTE?: string;
+  LINK_REQUESTS_PER_MINUTE?: string;
+  LINK_MISSES_PER_HOUR?: string;
+  LINK_REQUESTS_PER_CODE_PER_MINUTE?: string;
+  LINK_KNOCKS_PER_CODE_PER_MINUTE?: string;
+  LINK_KNOCKS_PER_IP_PER_HOUR?: string;
 }
 
 /** Per-request resources, built by the resources middleware (never module-level on Workers). */
@@ -41,7 +53,14 @@ export interface RequestDeps {
 export interface AuthContext {
   userId: string;
   sessionId: string;
+  /** Set for a guest (guest token): the one meeting the guest may reach. */
+  guestMeetingId?: string;
 }
+
+/** Who calls a link route: a signed-in user, a guest of one meeting, or nobody (anonymous). */
+export type LinkCaller =
+  | { kind: 'user'; userId: string; sessionId: string }
+  | { kind: 'guest'; userId: string; sessionId: string; meetingId: string; name: string };
 
 /** Hono environment of every edge route. */
 export interface AppEnv {
@@ -52,6 +71,8 @@ export interface AppEnv {
     clientIp: string;
     deps: RequestDeps;
     auth: AuthContext;
+    /** The caller of a link route (middleware/link-caller.ts); undefined when anonymous. */
+    linkCaller?: LinkCaller;
     /** The cached meeting read started alongside the session check (GET meeting). */
     meetingPrefetch?: CachedMeetingPrefetch;
   };

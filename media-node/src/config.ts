@@ -32,6 +32,10 @@ const envSchema = z.object({
   ACCESS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   CHAT_RATE_PER_SECOND: z.coerce.number().positive().default(5),
   CHAT_RATE_BURST: z.coerce.number().int().min(1).default(10),
+  /** After host.remove, the removed user (and a guest's address) may not knock on the lobby for this long. */
+  LOBBY_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** How often a room with hosts or cohosts present looks for entrants who stopped waiting. */
+  LOBBY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Overrides for tests; production uses the protocol constants the edge assumes. */
   MEDIA_NODE_REGISTRY_INTERVAL_SECONDS: z.coerce.number().positive().default(MEDIA_NODE_HEARTBEAT_INTERVAL_SECONDS),
   MEDIA_NODE_REGISTRY_TTL_SECONDS: z.coerce.number().int().min(1).default(MEDIA_NODE_HEARTBEAT_TTL_SECONDS),
@@ -73,6 +77,13 @@ export interface MediaNodeConfig {
   /** Chat token bucket per user: refill per second and bucket size. */
   chatRatePerSecond: number;
   chatRateBurst: number;
+  /** The lobby on this node (src/lobby/). */
+  lobby: {
+    /** After host.remove, the user (and a guest's address) may not knock for this long, in seconds (edge: LOBBY_BLOCK_SECONDS). */
+    blockSeconds: number;
+    /** Interval of the sweep for entrants who stopped waiting, in ms. */
+    sweepIntervalMs: number;
+  };
   /** Delay between the last local peer leaving and the room closing, in ms. */
   roomIdleCloseMs: number;
   /** The AI worker pool's settings (AI_*, TRANSCRIBE_*), or undefined when disabled. */
@@ -113,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MediaNodeConfi
     accessSweepIntervalMs: e.ACCESS_SWEEP_INTERVAL_MS,
     chatRatePerSecond: e.CHAT_RATE_PER_SECOND,
     chatRateBurst: e.CHAT_RATE_BURST,
+    lobby: { blockSeconds: e.LOBBY_BLOCK_SECONDS, sweepIntervalMs: e.LOBBY_SWEEP_INTERVAL_MS },
     roomIdleCloseMs: 2_000,
     ai: e.AI_WORKERS_ENABLED === 'true' ? loadAiWorkerConfig(env) : undefined,
     captions: loadCaptionsConfig(env),

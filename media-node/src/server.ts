@@ -218,6 +218,7 @@ export class MediaNodeServer {
           sfu,
           sfuBackend: started.backend,
           captions,
+          lobby: config.lobby,
         },
         http as Server,
         verifier,

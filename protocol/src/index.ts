@@ -17,3 +17,6 @@ export * from './text.ts';
 export * from './query.ts';
 export * from './openapi-inputs.ts';
 export * from './http-errors.ts';
+export * from './meeting-settings.ts';
+export * from './lobby.ts';
+export * from './lobby-lua.ts';

@@ -38,13 +38,13 @@ export function parseSessionEvent(message: unknown): SessionEvent | undefined {
  * LiveKit server accepts the token as it is). Other participants of a LiveKit room can
  * read attributes: nothing here is a credential (a session id alone refreshes nothing;
  * that needs the refresh secret).
- * - `role`: host | cohost | attendee.
- * - `sid`: the login session that minted the token; the token dies with it.
+ * - `role`: host | cohost | attendee | guest.
+ * - `sid`: the login session that minted the token (a guest's: its guest session); the token dies with it.
  * - `invitedAt`: the participant row's invited_at in ms since the epoch. A re-invitation
  *   (after a removal) stamps a new one, so tokens minted before the removal stay dead.
  */
 export const joinTokenAttributesSchema = z.object({
-  role: z.enum(['host', 'cohost', 'attendee']),
+  role: z.enum(['host', 'cohost', 'attendee', 'guest']),
   sid: sessionIdSchema,
   invitedAt: z.string().regex(/^\d{1,15}$/, 'must be milliseconds since the epoch'),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { mediaBackendValues } from './media-nodes.ts';
 import { captionNotificationSchemas, captionRequestSchemas } from './captions.ts';
 import { sfuNotificationSchemas, sfuRequestSchemas } from './sfu.ts';
+import { lobbyNotificationSchemas, lobbyRequestSchemas } from './lobby.ts';
 import { hasVisibleText, storable } from './storable-text.ts';
 
 // Signaling protocol v1 between clients and a media node (WebSocket `/ws?access_token=`),
@@ -120,6 +121,7 @@ export const signalingRequestSchema = storable(z.discriminatedUnion('method', [
   z.object({ id: z.union([z.string().max(64), z.number()]), method: z.literal('host.endForAll'), data: empty }),
   ...sfuRequestSchemas,
   ...captionRequestSchemas,
+  ...lobbyRequestSchemas,
 ]));
 export type SignalingRequest = z.infer<typeof signalingRequestSchema>;
 export type SignalingMethod = SignalingRequest['method'];
@@ -150,11 +152,15 @@ export type SignalingResponse =
 export const mediaStateSchema = z.object({ audio: z.boolean(), video: z.boolean(), screen: z.boolean() });
 export type MediaState = z.infer<typeof mediaStateSchema>;
 
+/** Roles in a meeting room; `guest`: entered with the link without an account (no host rights). */
+export const roomRoleValues = ['host', 'cohost', 'attendee', 'guest'] as const;
+export type RoomRole = (typeof roomRoleValues)[number];
+
 /** A participant as others see them. */
 export const participantSchema = z.object({
   userId: z.uuid(),
   name: z.string(),
-  role: z.enum(['host', 'cohost', 'attendee']),
+  role: z.enum(roomRoleValues),
   /** The media node the participant is connected to. */
   nodeId: z.string(),
   media: mediaStateSchema,
@@ -222,6 +228,7 @@ export const signalingNotificationSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('error'), data: z.object({ code: z.enum(signalingErrorCodes), message: z.string() }) }),
   ...sfuNotificationSchemas,
   ...captionNotificationSchemas,
+  ...lobbyNotificationSchemas,
 ]);
 export type SignalingNotification = z.infer<typeof signalingNotificationSchema>;
 export type SignalingNotificationMethod = SignalingNotification['method'];

@@ -1,8 +1,10 @@
-import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { Navigate, Route, Routes, useLocation, useParams } from 'react-router';
+import { guestStore } from './api/link-entry.ts';
 import type { ReactNode } from 'react';
 import { useSession } from './lib/use-session.ts';
 import { CallPage } from './pages/CallPage.tsx';
 import { EndedPage } from './pages/EndedPage.tsx';
+import { JoinLinkPage } from './pages/JoinLinkPage.tsx';
 import { LobbyPage } from './pages/LobbyPage.tsx';
 import { MeetingPage } from './pages/MeetingPage.tsx';
 import { MeetingsPage } from './pages/MeetingsPage.tsx';
@@ -18,6 +20,14 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return children;
 }
 
+/** The call's pages also serve a guest of that meeting (let in through its link in this tab). */
+function RequireAuthOrGuest({ children }: { children: ReactNode }) {
+  const { id = '' } = useParams();
+  const session = useSession();
+  if (!session && guestStore.get(id)) return children;
+  return <RequireAuth>{children}</RequireAuth>;
+}
+
 export function App() {
   return (
     <Routes>
@@ -26,9 +36,10 @@ export function App() {
       <Route path="/" element={<RequireAuth><MeetingsPage /></RequireAuth>} />
       <Route path="/meetings/new" element={<RequireAuth><NewMeetingPage /></RequireAuth>} />
       <Route path="/meetings/:id" element={<RequireAuth><MeetingPage /></RequireAuth>} />
-      <Route path="/meetings/:id/lobby" element={<RequireAuth><LobbyPage /></RequireAuth>} />
-      <Route path="/meetings/:id/call" element={<RequireAuth><CallPage /></RequireAuth>} />
-      <Route path="/meetings/:id/ended" element={<RequireAuth><EndedPage /></RequireAuth>} />
+      <Route path="/meetings/:id/lobby" element={<RequireAuthOrGuest><LobbyPage /></RequireAuthOrGuest>} />
+      <Route path="/meetings/:id/call" element={<RequireAuthOrGuest><CallPage /></RequireAuthOrGuest>} />
+      <Route path="/meetings/:id/ended" element={<RequireAuthOrGuest><EndedPage /></RequireAuthOrGuest>} />
+      <Route path="/j/:code" element={<JoinLinkPage />} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
   );

@@ -11,7 +11,8 @@ import { unauthorized } from '../lib/api-error.ts';
 // Imported once per isolate and config: a raw secret would be re-imported by jose on
 // every sign/verify (a CryptoKey holds no I/O, so reusing it across requests is fine).
 const secretKeys = new WeakMap<EdgeConfig, Promise<CryptoKey>>();
-const keyOf = (config: EdgeConfig): Promise<CryptoKey> => {
+/** The HMAC key of JWT_SECRET (access and guest tokens), imported once per config. */
+export const keyOf = (config: EdgeConfig): Promise<CryptoKey> => {
   let key = secretKeys.get(config);
   if (!key) {
     key = crypto.subtle.importKey(

@@ -3,7 +3,7 @@ import { findMembership, users, type Database, type Membership } from '@huddle/d
 import type { MediaBackend } from '@huddle/protocol';
 import type { RequestDeps } from '../env.ts';
 import { conflict, forbidden, notFound } from '../lib/api-error.ts';
-import { mintJoinToken } from './join-tokens.ts';
+import { mintJoinToken, type JoinTokenSubject } from './join-tokens.ts';
 import { participantRemoved } from './meeting-guards.ts';
 import { placeMeeting } from './media-nodes.ts';
 
@@ -40,13 +40,16 @@ export async function requireParticipant(db: Database, meetingId: string, userId
  * meeting not ended or cancelled), places the meeting on a media node and mints the
  * token, bound to the caller's login session (`sessionId`) and invitation.
  * Joining a scheduled meeting is allowed (people arrive before the host starts it).
+ * A guest (`guestMeetingId` set) reaches its own meeting only: any other id is 404,
+ * as unknown as any meeting one is not in.
  */
 export async function joinMeeting(
   deps: RequestDeps,
   meetingId: string,
-  caller: { userId: string; sessionId: string },
+  caller: { userId: string; sessionId: string; guestMeetingId?: string | undefined },
 ): Promise<JoinGrant> {
   const { userId } = caller;
+  if (caller.guestMeetingId !== undefined && caller.guestMeetingId !== meetingId) throw notFound('No such meeting.');
   const { db } = deps.db();
   // Both queries go out on the request's single connection, pipelined.
   const [membership, displayName] = await Promise.all([
@@ -56,8 +59,7 @@ export async function joinMeeting(
   if (membership.meetingStatus === 'ended' || membership.meetingStatus === 'cancelled') {
     throw conflict(`meeting_${membership.meetingStatus}`, `The meeting has ${membership.meetingStatus === 'ended' ? 'ended' : 'been cancelled'}.`);
   }
-  const node = await placeMeeting({ redis: deps.redis, prefix: deps.config.mediaNodeRegistryPrefix }, meetingId);
-  const token = await mintJoinToken(deps.config, {
+  return issueJoinGrant(deps, {
     userId,
     displayName: displayName ?? userId,
     meetingId,
@@ -65,6 +67,16 @@ export async function joinMeeting(
     sessionId: caller.sessionId,
     invitedAt: membership.invitedAt,
   });
+}
+
+/**
+ * The grant of someone already allowed in (joinMeeting, link entry): places the meeting
+ * on a media node (sticky) and mints the join token, bound to the caller's session and
+ * invitation. 503 `no_media_node` when none is live.
+ */
+export async function issueJoinGrant(deps: RequestDeps, subject: JoinTokenSubject): Promise<JoinGrant> {
+  const node = await placeMeeting({ redis: deps.redis, prefix: deps.config.mediaNodeRegistryPrefix }, subject.meetingId);
+  const token = await mintJoinToken(deps.config, subject);
   return { backend: node.backend, url: node.url, token, ...(node.livekitUrl ? { livekitUrl: node.livekitUrl } : {}) };
 }
 

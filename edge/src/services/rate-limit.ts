@@ -59,6 +59,15 @@ export async function refundRateLimit(redis: Redis, limit: RateLimit): Promise<v
   await limiterFor(redis, limit).limit(limit.identifier, { rate: -1 });
 }
 
+/**
+ * Checks without counting: 429 with Retry-After (the window's end) when `limit` has no
+ * hits left. For budgets charged only by some outcomes (link lookups that miss).
+ */
+export async function requireHitsLeft(redis: Redis, limit: RateLimit): Promise<void> {
+  const { remaining, reset } = await limiterFor(redis, limit).getRemaining(limit.identifier);
+  if (remaining <= 0) throw tooManyRequests(Math.max(1000, reset - Date.now()) / 1000);
+}
+
 /** Hits left for `limit` right now (tests, diagnostics). */
 export async function remainingHits(redis: Redis, limit: RateLimit): Promise<number> {
   return (await limiterFor(redis, limit).getRemaining(limit.identifier)).remaining;

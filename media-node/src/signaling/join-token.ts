@@ -72,8 +72,8 @@ export async function verifyJoinToken(verifier: TokenVerifier, token: string | u
       name: c.name ?? c.sub,
       meetingId: meetingId.toLowerCase(),
       role,
-      // Both must agree: an attendee token never moderates even if a grant says so.
-      roomAdmin: c.video.roomAdmin === true && role !== 'attendee',
+      // Both must agree: an attendee's or a guest's token never moderates even if a grant says so.
+      roomAdmin: c.video.roomAdmin === true && (role === 'host' || role === 'cohost'),
       sessionId: sid,
       invitedAtMs: Number(invitedAt),
     },

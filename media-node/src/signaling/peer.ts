@@ -210,6 +210,12 @@ export class Peer {
       case 'sfu.setPreferredLayers':
       case 'sfu.setConsumerPriority':
         return room.handleSfu(this, request);
+      case 'lobby.list':
+      case 'lobby.admit':
+      case 'lobby.deny':
+      case 'lobby.admitAll':
+      case 'lobby.denyAll':
+        return room.lobby.handle(this, request);
       case 'ai.summarize':
         return room.summarize(this, request.data.sinceMinutes);
       default:

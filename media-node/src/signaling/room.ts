@@ -19,6 +19,7 @@ import {
   aiResultPublicationSchema,
 } from '@huddle/protocol';
 import type { RoomCaptions } from '../captions/room-captions.ts';
+import { RoomLobby } from '../lobby/room-lobby.ts';
 import type { SfuRoom, SfuRoomEvents, SpeakerLevel } from '../sfu/engine.ts';
 import { countChatMessage } from '../stores/chat-count.ts';
 import { InvalidCursorError } from '../stores/chat-store.ts';
@@ -48,6 +49,8 @@ return 0
 export class Room {
   readonly meetingId: string;
   readonly channel: string;
+  /** The meeting's lobby, as this room's hosts and cohosts see it. */
+  readonly lobby: RoomLobby;
   readonly #ctx: SignalingContext;
   readonly #log: Logger;
   readonly #peers = new Map<string, Peer>();
@@ -68,6 +71,7 @@ export class Room {
     this.meetingId = meetingId;
     this.channel = redisKeys.meetingEvents(meetingId);
     this.#log = ctx.log.child({ meetingId });
+    this.lobby = new RoomLobby(ctx, meetingId, () => this.#peers.values(), this.#log);
   }
 
   /**
@@ -160,6 +164,7 @@ export class Room {
     };
     peer.participant = self;
     this.#peers.set(peer.userId, peer);
+    this.lobby.peersChanged();
     await this.#ctx.roster.put(this.meetingId, peer.id, self);
     await this.#sfu?.join({ userId: peer.userId, peerId: peer.id, name: peer.identity.name, role: peer.identity.role });
     const participants = await this.#liveRoster();
@@ -173,6 +178,7 @@ export class Room {
   removePeer(peer: Peer, reason: LeaveReason): void {
     if (this.#peers.get(peer.userId) !== peer) return;
     this.#peers.delete(peer.userId);
+    this.lobby.peersChanged();
     void this.#sfu?.leave(peer.userId, peer.id);
     if (this.#activeSpeaker === peer.userId) this.#setActiveSpeaker(null);
     // Still in the meeting through the SFU (a LiveKit connection): the roster entry passes
@@ -353,6 +359,8 @@ export class Room {
         data: { userId, removedBy: actor.userId },
       }),
     );
+    // Removed people may not knock on the lobby for a while (nor a guest's address).
+    await this.lobby.blockRemoved(userId);
     return ok({ userId });
   }
 
@@ -553,6 +561,8 @@ export class Room {
           this.#log.warn({ err: errorMessage(error) }, 'host command failed'),
         );
       }
+    } else if (type === 'lobby.event') {
+      this.lobby.onChannelEvent(value);
     } else if (type === 'sfu.event') {
       // The SFU engine's own cross-node facts (LiveKit webhooks); it validates them.
       this.#sfu?.onChannelMessage?.(value);
@@ -649,6 +659,7 @@ export class Room {
     this.#closed = true;
     clearTimeout(this.#idleTimer);
     clearInterval(this.#stickyTimer);
+    this.lobby.close();
     for (const peer of this.#peers.values()) {
       peer.detachFromRoom();
       peer.close(SIGNALING_CLOSE_CODES.normal, 'room closed', 'disconnected');

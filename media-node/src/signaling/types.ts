@@ -32,6 +32,8 @@ export interface SignalingContext {
   sfuBackend: MediaBackend;
   /** Captions, talk time and summaries; undefined on nodes without them. */
   captions?: CaptionsService | undefined;
+  /** Lobby settings (config.lobby): block after removal, sweep interval. */
+  lobby: { blockSeconds: number; sweepIntervalMs: number };
 }
 
 /** A handler's outcome: data for an ok response, or an error with a stable code. */

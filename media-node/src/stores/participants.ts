@@ -78,7 +78,7 @@ export type RemovalResult =
 /**
  * host.remove: the participant becomes `removed` (their visit, if they were in the room,
  * ends now) and stays out until invited again. Nobody removes the host; only the host
- * removes a cohost; hosts and cohosts remove attendees.
+ * removes a cohost; hosts and cohosts remove attendees and guests.
  */
 export async function markRemoved(
   stores: ParticipantStores,
@@ -86,7 +86,7 @@ export async function markRemoved(
   userId: string,
   actorRole: ParticipantRole,
 ): Promise<RemovalResult> {
-  const removable = actorRole === 'host' ? sql`p.role <> 'host'` : sql`p.role = 'attendee'`;
+  const removable = actorRole === 'host' ? sql`p.role <> 'host'` : sql`p.role in ('attendee', 'guest')`;
   const rows = await stores.db.execute(sql`
     update meeting_participants p
        set status = 'removed',

@@ -371,7 +371,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new pair (the old refresh token stops working)
-         * @description Presenting an already-used refresh token revokes the whole session (401 `refresh_token_reused`). Clients must not refresh concurrently with the same token.
+         * @description The token just rotated away, presented again within REFRESH_REUSE_GRACE_SECONDS (10 s by default), gets the same new pair (two tabs refreshing at once). Any other already-used refresh token revokes the whole session, its join tokens and signaling sockets included (401 `refresh_token_reused`).
          */
         post: {
             parameters: {
@@ -894,7 +894,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A meeting with its participants (participants only) */
+        /**
+         * A meeting with its participants (participants only)
+         * @description A participant removed by the host gets 403 `participant_removed` until invited again.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -935,6 +938,17 @@ export interface paths {
                         "X-Request-Id": string;
                         /** @description Bearer, on a missing or unusable access token */
                         "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this caller */
+                403: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1520,7 +1534,7 @@ export interface paths {
         put?: never;
         /**
          * Join a meeting: the media node to connect to and a signaling token
-         * @description Participants only. Unknown meetings and meetings the caller is not in are 404; a declined invitation is 403; an ended or cancelled meeting is 409. The meeting stays on one media node; 503 `no_media_node` (with Retry-After) when none is live.
+         * @description Participants only: a signed-in user (access token), or a guest (guest token from link entry) for its own meeting. Unknown meetings and meetings the caller is not in are 404; a declined invitation is 403; a participant removed by the host is 403 `participant_removed` until invited again; an ended or cancelled meeting is 409. The meeting stays on one media node; 503 `no_media_node` (with Retry-After) when none is live. The token is bound to the caller's login session and invitation (participant attributes `sid` and `invitedAt`): logout, refresh-token reuse or a removal voids it on every media node at once.
          */
         post: {
             parameters: {
@@ -1639,6 +1653,479 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/by-code/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a link holder needs to decide: title, host, start time, whether a lobby applies
+         * @description Unknown codes, meetings that take no link entry (`invited`), and ended or cancelled meetings all answer the same 404. Never participants, never a meeting id. Every request counts against the caller’s address and the code (429 with Retry-After); every 404 counts against the address’s hourly miss budget, and an address without misses left gets 429 for every code until the window ends.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The meeting as a link holder sees it */
+                200: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeetingPreview"];
+                    };
+                };
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
+                400: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found (or not visible to this caller) */
+                404: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/by-code/{code}/entry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enter with the link: the join grant, or a lobby ticket to wait on
+         * @description Participants, and signed-in users where the meeting has no lobby, get the join grant (200). Everyone else knocks (202): hosts and cohosts are told over signaling (`lobby.knock`), and the entrant waits on GET …/entry/{ticketId}. Without an Authorization header the caller enters as a guest: `displayName` is required and the answer carries guest credentials (`guest.token`), the only credential a guest has. 401 `sign_in_required` (meeting takes signed-in users only); 403 `meeting_locked`; 403 `entry_blocked` with `details.retryAfterSeconds` and Retry-After (denied or removed recently); 429 `lobby_full` or `rate_limited`. Every request counts against the caller’s address and the code (429 with Retry-After); every 404 counts against the address’s hourly miss budget, and an address without misses left gets 429 for every code until the window ends.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            /** @description Who enters */
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LinkEntry"];
+                };
+            };
+            responses: {
+                /** @description Admitted: the join grant */
+                200: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LinkEntryResult"];
+                    };
+                };
+                /** @description Waiting in the lobby: the ticket */
+                202: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LinkEntryResult"];
+                    };
+                };
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
+                400: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this caller */
+                403: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found (or not visible to this caller) */
+                404: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than 1 MiB (`payload_too_large`) */
+                413: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body that is not `application/json` (`unsupported_media_type`) */
+                415: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/by-code/{code}/entry/{ticketId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Wait on a lobby ticket (long-poll): the join grant once let in, or the denial
+         * @description Send the token you entered with (access token or guest token). Answers at once when the ticket is settled, else after `waitSeconds` with `waiting`; keep polling — an entrant who stops for the presence period leaves the lobby. Tickets are single-use: the poll that sees the admission makes the caller a participant and returns the grant; later polls get 409 `ticket_used` (join with POST /meetings/{id}/join). 409 `ticket_expired` after the longest wait, `ticket_closed` after leaving. A ticket of another meeting or another caller is 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    waitSeconds?: number;
+                };
+                header?: never;
+                path: {
+                    code: string;
+                    ticketId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Where the ticket stands */
+                200: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LobbyTicketStatus"];
+                    };
+                };
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
+                400: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found (or not visible to this caller) */
+                404: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Leave the lobby (give up waiting)
+         * @description Idempotent; hosts are told (`lobby.resolved`, outcome `left`). 404 for a ticket of another meeting or caller.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                    ticketId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Left (or no longer waiting) */
+                204: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input: malformed JSON, or failing fields (`validation_failed` with `details: [{ path, message }]`) */
+                400: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Bearer, on a missing or unusable access token */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found (or not visible to this caller) */
+                404: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (`rate_limited`, `details.retryAfterSeconds`); retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After": number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or the edge is misconfigured; retry shortly */
+                503: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2006,7 +2493,7 @@ export interface components {
             /** @example Ada Lovelace */
             fullName: string | null;
             /** @enum {string} */
-            status: "active" | "disabled";
+            status: "active" | "disabled" | "guest";
             /**
              * Format: date-time
              * @example 2026-11-27T10:00:00.000Z
@@ -2043,7 +2530,7 @@ export interface components {
             /** @description Opaque; single use — every refresh returns a new one */
             refreshToken: string;
             /**
-             * @description Access-token lifetime, in seconds
+             * @description Seconds the access token remains valid
              * @example 900
              */
             expiresIn: number;
@@ -2099,9 +2586,9 @@ export interface components {
             /** Format: uuid */
             userId: string;
             /** @enum {string} */
-            role: "host" | "cohost" | "attendee";
+            role: "host" | "cohost" | "attendee" | "guest";
             /** @enum {string} */
-            status: "pending" | "accepted" | "declined" | "joined" | "left";
+            status: "pending" | "accepted" | "declined" | "joined" | "left" | "removed";
         };
         CreateMeeting: {
             /**
@@ -2125,15 +2612,21 @@ export interface components {
             settings?: components["schemas"]["MeetingSettings"];
         };
         /**
-         * @description A JSON object of your own; at most 8192 bytes as compact UTF-8 JSON (JSON.stringify), nested at most 5 levels (this object is level 1), keys at most 64 characters. `captions` (boolean, default true) switches live captions.
+         * @description A JSON object of your own; at most 8192 bytes as compact UTF-8 JSON (JSON.stringify), nested at most 5 levels (this object is level 1), keys at most 64 characters. Typed keys: `captions` (boolean, default true) switches live captions; `entry` (who may enter with the link: `invited` — the default —, `signed_in` or `guests`), `lobby` (boolean, default true: link holders wait until a host or cohost lets them in; guests always wait) and `locked` (boolean, default false: nobody new enters).
          * @example {
-         *       "waitingRoom": true,
-         *       "muteOnEntry": false,
-         *       "captions": true
+         *       "entry": "guests",
+         *       "lobby": true,
+         *       "locked": false,
+         *       "captions": true,
+         *       "muteOnEntry": false
          *     }
          */
         MeetingSettings: {
             captions?: boolean;
+            /** @enum {string} */
+            entry?: "invited" | "signed_in" | "guests";
+            lobby?: boolean;
+            locked?: boolean;
         } & {
             [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | ((string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
                 [key: string]: string | number | boolean | null;
@@ -2198,9 +2691,9 @@ export interface components {
             updatedAt: string;
             membership: {
                 /** @enum {string} */
-                role: "host" | "cohost" | "attendee";
+                role: "host" | "cohost" | "attendee" | "guest";
                 /** @enum {string} */
-                status: "pending" | "accepted" | "declined" | "joined" | "left";
+                status: "pending" | "accepted" | "declined" | "joined" | "left" | "removed";
             };
         };
         UpdateMeeting: {
@@ -2242,13 +2735,88 @@ export interface components {
              * @example wss://media-1.example.com
              */
             url: string;
-            /** @description LiveKit-format access token for the meeting room (short-lived) */
+            /** @description LiveKit-format access token for the meeting room (short-lived, bound to this login session) */
             token: string;
             /**
              * @description `livekit` meetings: the LiveKit server URL for media (connect livekit-client with the same token); signaling stays on `url`
              * @example wss://livekit.example.com
              */
             livekitUrl?: string;
+        };
+        MeetingPreview: {
+            /** @example kqz-mwpa-tdx */
+            code: string;
+            title: string;
+            hostName: string;
+            /** Format: date-time */
+            startTime: string;
+            /** @enum {string} */
+            status: "scheduled" | "ongoing";
+            /**
+             * @description Who may enter with the link
+             * @enum {string}
+             */
+            entry: "invited" | "signed_in" | "guests";
+            /** @description The host locked the meeting: nobody new enters */
+            locked: boolean;
+            /** @description Entering means waiting until a host or cohost lets you in */
+            lobby: boolean;
+            /** @description Only signed-in users may enter; sign in first */
+            signInRequired: boolean;
+            /** @description You are already in this meeting: entering gives the join grant */
+            participant: boolean;
+        };
+        LinkEntryResult: {
+            /** @enum {string} */
+            status: "admitted";
+            /** Format: uuid */
+            meetingId: string;
+            grant: components["schemas"]["JoinGrant"];
+            guest?: components["schemas"]["GuestCredentials"];
+        } | {
+            /** @enum {string} */
+            status: "waiting";
+            ticketId: string;
+            /**
+             * Format: date-time
+             * @description Let in before this, or the ticket expires
+             */
+            expiresAt: string;
+            guest?: components["schemas"]["GuestCredentials"];
+        };
+        GuestCredentials: {
+            /** @description Guest token: Bearer for this meeting’s link routes and POST /meetings/{id}/join */
+            token: string;
+            /** Format: uuid */
+            userId: string;
+            name: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        LinkEntry: {
+            /**
+             * @description Guests (no Authorization header): the name others will see — 1–64 characters after trimming, with a visible character, without control or bidirectional control characters. Ignored for signed-in users and guests who already have a token.
+             * @example Ada from Acme
+             */
+            displayName?: string;
+        };
+        LobbyTicketStatus: {
+            /** @enum {string} */
+            status: "waiting";
+            /** Format: date-time */
+            expiresAt: string;
+        } | {
+            /** @enum {string} */
+            status: "admitted";
+            /** Format: uuid */
+            meetingId: string;
+            grant: components["schemas"]["JoinGrant"];
+        } | {
+            /** @enum {string} */
+            status: "denied";
+            /** @enum {string} */
+            reason: "host_denied" | "meeting_ended";
+            message?: string;
         };
         MeetingSummary: {
             /** Format: uuid */

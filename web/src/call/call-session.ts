@@ -1,6 +1,7 @@
 import {
   joinResponseSchema,
   chatMessageSchema,
+  lobbyEntrantSchema,
   participantSchema,
   type MediaBackend,
   type SignalingNotification,
@@ -83,6 +84,8 @@ export interface CallSessionOptions {
 const chatSendResponse = z.object({ message: chatMessageSchema, duplicate: z.boolean().optional() });
 const chatHistoryResponse = z.object({ messages: z.array(chatMessageSchema), nextCursor: z.string().nullable() });
 const participantResponse = z.object({ participant: participantSchema });
+const lobbyListResponse = z.object({ entrants: z.array(lobbyEntrantSchema), waiting: z.number() });
+const anyResponse = z.unknown();
 
 /** How often a failed chat send is retried (with the same clientMsgId) before it shows as failed. */
 const CHAT_SEND_ATTEMPTS = 3;
@@ -275,6 +278,7 @@ export class CallSession {
       this.#dispatch({ type: 'chatHistory', messages: page.messages, nextCursor: this.#historyLoaded ? this.#snapshot.call.chatCursor : page.nextCursor });
       this.#historyLoaded = true;
       for (const [clientMsgId, text] of this.#outbox) void this.#deliverChat(clientMsgId, text);
+      if (this.#moderator) await this.refreshLobby();
     } catch (error) {
       console.warn('after-connect work failed', error);
     }
@@ -335,6 +339,11 @@ export class CallSession {
       case 'participant.left':
         if (this.#remote.removeUser(n.data.userId)) this.#update({ remoteTracks: this.#remote.snapshot });
         break;
+      case 'lobby.knock': {
+        const { entrant } = n.data;
+        this.#notice(`${entrant.name}${entrant.kind === 'guest' ? ' (guest)' : ''} is asking to join.`);
+        break;
+      }
       case 'participant.updated': {
         const self = this.#snapshot.call.self;
         // Someone else changed our state: a host mute.
@@ -516,6 +525,44 @@ export class CallSession {
         notification: { method: 'participant.updated', data: { participant: { ...target, media: { ...target.media, audio: false } } } },
       });
     }
+  }
+
+  /** Hosts and cohosts: the lobby is theirs to answer. */
+  get #moderator(): boolean {
+    const role = this.#snapshot.call.self?.role;
+    return role === 'host' || role === 'cohost';
+  }
+
+  /** Reads who waits in the lobby (hosts and cohosts; after every (re)join and on request). */
+  async refreshLobby(): Promise<void> {
+    const signaling = this.#signaling;
+    if (!signaling || !this.#moderator) return;
+    try {
+      const listing = await signaling.call({ method: 'lobby.list', data: { limit: 100 } }, lobbyListResponse);
+      this.#dispatch({ type: 'lobbyListed', entrants: listing.entrants, waiting: listing.waiting });
+    } catch (error) {
+      console.warn('lobby.list failed', error);
+    }
+  }
+
+  /** Lets one entrant in or turns them away; the room tells every host (lobby.resolved). */
+  async answerKnock(ticketId: string, verdict: 'admit' | 'deny'): Promise<void> {
+    try {
+      await this.#signaling?.call({ method: verdict === 'admit' ? 'lobby.admit' : 'lobby.deny', data: { ticketId } }, anyResponse);
+    } catch (error) {
+      this.#notice(error instanceof Error ? error.message : 'That did not work.');
+      await this.refreshLobby();
+    }
+  }
+
+  /** Admits or denies everyone waiting (a batch at a time; the list is read again after). */
+  async answerAll(verdict: 'admit' | 'deny'): Promise<void> {
+    try {
+      await this.#signaling?.call({ method: verdict === 'admit' ? 'lobby.admitAll' : 'lobby.denyAll', data: {} }, anyResponse);
+    } catch (error) {
+      this.#notice(error instanceof Error ? error.message : 'That did not work.');
+    }
+    await this.refreshLobby();
   }
 
   muteParticipant(userId: string): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Caption, ChatMessage, JoinResponse, Participant, SignalingNotification, TalkTimeEntry } from '@huddle/protocol';
+import type { Caption, ChatMessage, JoinResponse, LobbyEntrant, Participant, SignalingNotification, TalkTimeEntry } from '@huddle/protocol';
+import { applyLobbyNotification, initialLobbyState, isLobbyNotification, lobbyListed, type LobbyState } from './lobby-state.ts';
 
 // The call page's state, as a pure reducer over what the signaling socket and the
 // user do. The session (call-session.ts) feeds it; React renders snapshots.
@@ -29,6 +30,8 @@ export interface CallState {
   activeSpeaker: string | null;
   /** Display names of everyone seen in this call (also after they left), for chat and captions. */
   names: ReadonlyMap<string, string>;
+  /** Who waits to be let in (hosts and cohosts only; empty for everyone else). */
+  lobby: LobbyState;
 }
 
 /** Captions kept for the caption strip and the transcript panel. */
@@ -44,6 +47,7 @@ export const initialCallState: CallState = {
   talkTime: [],
   activeSpeaker: null,
   names: new Map(),
+  lobby: initialLobbyState,
 };
 
 export type CallAction =
@@ -54,7 +58,8 @@ export type CallAction =
   | { type: 'chatStored'; message: ChatMessage }
   | { type: 'chatFailed'; clientMsgId: string }
   | { type: 'chatHistory'; messages: ChatMessage[]; nextCursor: string | null }
-  | { type: 'activeSpeaker'; userId: string | null };
+  | { type: 'activeSpeaker'; userId: string | null }
+  | { type: 'lobbyListed'; entrants: LobbyEntrant[]; waiting: number };
 
 const withName = (names: ReadonlyMap<string, string>, people: Participant[]): ReadonlyMap<string, string> => {
   if (people.every((p) => names.get(p.userId) === p.name)) return names;
@@ -95,6 +100,7 @@ export function mergeChat(chat: readonly ChatEntry[], messages: ChatMessage[]): 
 }
 
 function applyNotification(state: CallState, n: SignalingNotification): CallState {
+  if (isLobbyNotification(n)) return { ...state, lobby: applyLobbyNotification(state.lobby, n) };
   switch (n.method) {
     case 'participant.joined':
     case 'participant.updated': {
@@ -168,6 +174,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return { ...state, chat: mergeChat(state.chat, action.messages), chatCursor: action.nextCursor };
     case 'activeSpeaker':
       return state.activeSpeaker === action.userId ? state : { ...state, activeSpeaker: action.userId };
+    case 'lobbyListed':
+      return { ...state, lobby: lobbyListed(state.lobby, action) };
     default: {
       const never: never = action;
       return never;

@@ -1,9 +1,15 @@
-import { api, apiErrorCode, apiErrorMessage } from '../api/client.ts';
+import { api, apiErrorCode, apiErrorMessage, sessionStore } from '../api/client.ts';
+import { guestStore } from '../api/link-entry.ts';
 import { JoinFailure, type JoinGrant } from './call-session.ts';
 
-/** POST /meetings/{id}/join through the typed client; failures become JoinFailure (status 0: no answer). */
+/**
+ * POST /meetings/{id}/join through the typed client — as the signed-in user, or as this
+ * tab's guest of that meeting; failures become JoinFailure (status 0: no answer).
+ */
 export async function joinThroughEdge(meetingId: string): Promise<JoinGrant> {
-  const result = await api.POST('/api/v1/meetings/{id}/join', { params: { path: { id: meetingId } } }).catch((error: unknown) => {
+  const guest = sessionStore.get() ? null : guestStore.get(meetingId);
+  const headers = guest ? { authorization: `Bearer ${guest.token}` } : undefined;
+  const result = await api.POST('/api/v1/meetings/{id}/join', { params: { path: { id: meetingId } }, headers }).catch((error: unknown) => {
     throw new JoinFailure(0, undefined, error instanceof Error ? error.message : 'network error');
   });
   const { data, error, response } = result;

@@ -6,6 +6,7 @@ import { AudioSinks } from '../components/call/AudioSinks.tsx';
 import { CaptionsBar } from '../components/call/CaptionsBar.tsx';
 import { ChatPanel } from '../components/call/ChatPanel.tsx';
 import { Controls } from '../components/call/Controls.tsx';
+import { LobbyPanel } from '../components/call/LobbyPanel.tsx';
 import { ParticipantsPanel } from '../components/call/ParticipantsPanel.tsx';
 import { StatusBanner } from '../components/call/StatusBanner.tsx';
 import { VideoGrid } from '../components/call/VideoGrid.tsx';
@@ -40,7 +41,7 @@ function Call({ meetingId }: { meetingId: string }) {
   const navigate = useNavigate();
   const [session] = useState(() => newSession(meetingId));
   const snap = useSyncExternalStore(session.subscribe, session.snapshot);
-  const [panel, setPanel] = useState<'chat' | 'people' | null>(() => (window.matchMedia('(max-width: 640px)').matches ? null : 'people'));
+  const [panel, setPanel] = useState<'chat' | 'people' | 'lobby' | null>(() => (window.matchMedia('(max-width: 640px)').matches ? null : 'people'));
   const [captionsShown, setCaptionsShown] = useState(true);
   const mounted = useRef(false);
 
@@ -63,6 +64,7 @@ function Call({ meetingId }: { meetingId: string }) {
   const { call, connection, local } = snap;
   const self = call.self;
   const others = [...call.participants.values()];
+  const moderator = self?.role === 'host' || self?.role === 'cohost';
 
   // The end screen, once the call is over for us.
   useEffect(() => {
@@ -135,11 +137,20 @@ function Call({ meetingId }: { meetingId: string }) {
           {captionsShown && call.captionsEnabled && <CaptionsBar captions={call.captions} />}
         </main>
         {panel && (
-          <aside className="side-panel" aria-label={panel === 'chat' ? 'Chat panel' : 'People panel'}>
+          <aside className="side-panel" aria-label={panel === 'chat' ? 'Chat panel' : panel === 'lobby' ? 'Lobby panel' : 'People panel'}>
             <button type="button" className="panel-close" onClick={() => setPanel(null)} aria-label="Close panel">
               ×
             </button>
-            {panel === 'chat' ? (
+            {panel === 'lobby' && moderator ? (
+              <LobbyPanel
+                meetingId={meetingId}
+                lobby={call.lobby}
+                isHost={self?.role === 'host'}
+                onAnswer={(ticketId, verdict) => void session.answerKnock(ticketId, verdict)}
+                onAnswerAll={(verdict) => void session.answerAll(verdict)}
+                onRefresh={() => void session.refreshLobby()}
+              />
+            ) : panel === 'chat' ? (
               <ChatPanel
                 chat={call.chat}
                 names={call.names}
@@ -170,6 +181,7 @@ function Call({ meetingId }: { meetingId: string }) {
         canMic={connected && local.hasMic}
         canCamera={connected}
         isHost={self?.role === 'host'}
+        lobbyWaiting={moderator ? call.lobby.waiting : null}
         panel={panel}
         captionsShown={captionsShown}
         onMic={toggleMic}

@@ -9,6 +9,7 @@ import { TalkTimeChart } from '../components/TalkTimeChart.tsx';
 import { formatDuration } from '../lib/format.ts';
 import { callEnding } from '../lib/lobby-handoff.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { useSession } from '../lib/use-session.ts';
 
 type MeetingSummary = components['schemas']['MeetingSummary'];
 
@@ -21,11 +22,17 @@ export function EndedPage() {
   usePageTitle('Meeting over');
   const { id = '' } = useParams();
   const ending = callEnding.get(id);
+  // A guest has no account: no summary to read (the API is for signed-in participants), no meetings list.
+  const guest = useSession() === null;
   const [summary, setSummary] = useState<MeetingSummary | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [waiting, setWaiting] = useState(true);
 
   useEffect(() => {
+    if (guest) {
+      setWaiting(false);
+      return;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     const started = Date.now();
@@ -47,7 +54,7 @@ export function EndedPage() {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [id]);
+  }, [id, guest]);
 
   const reason = ending ? describeConnection({ phase: 'ended', reason: ending.reason as 'left' }) : null;
   const talkTime = summary?.talkTime?.length ? summary.talkTime : (ending?.talkTime ?? []);
@@ -92,10 +99,17 @@ export function EndedPage() {
             <TalkTimeChart entries={talkTime} />
           </article>
         )}
+        {guest && ending?.reason !== 'meeting_ended' && <p>Thanks for joining as a guest.</p>}
         <p className="row">
-          <Link to="/" className="button">
-            Back to meetings
-          </Link>
+          {guest ? (
+            <Link to={`/meetings/${id}/lobby`} className="button secondary">
+              Rejoin
+            </Link>
+          ) : (
+            <Link to="/" className="button">
+              Back to meetings
+            </Link>
+          )}
           {summary && summary.status !== 'ended' && summary.status !== 'cancelled' && (
             <Link to={`/meetings/${id}/lobby`} className="button secondary">
               Rejoin

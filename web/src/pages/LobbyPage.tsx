@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { guestStore } from '../api/link-entry.ts';
 import { startIfHost } from '../call/edge-join.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { FormError } from '../components/FormError.tsx';
@@ -15,6 +16,8 @@ export function LobbyPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const session = useSession();
+  // A guest of this meeting (let in through its link in this tab) has a name, not an account.
+  const guest = session ? null : guestStore.get(id);
   const [choice, setChoice] = useState<DeviceChoice>({});
   const [tracks, setTracks] = useState<{ mic?: MediaStreamTrack; camera?: MediaStreamTrack }>({});
   const [devices, setDevices] = useState<{ mics: MediaDeviceInfo[]; cameras: MediaDeviceInfo[] }>({ mics: [], cameras: [] });
@@ -80,7 +83,7 @@ export function LobbyPage() {
               <VideoView track={tracks.camera} mirror label="Your camera preview" className="preview-video" />
             ) : (
               <div className="preview-off" role="img" aria-label="Camera is off">
-                {session?.user.fullName ?? session?.user.username}
+                {session?.user.fullName ?? session?.user.username ?? guest?.name}
               </div>
             )}
             <div className="preview-controls">
@@ -111,7 +114,7 @@ export function LobbyPage() {
             <button type="button" className="button" onClick={() => void join()}>
               Join now
             </button>
-            <Link to={`/meetings/${id}`}>Back to the meeting</Link>
+            {session && <Link to={`/meetings/${id}`}>Back to the meeting</Link>}
           </div>
         </div>
       </main>

@@ -6,7 +6,7 @@ import {
   participantStatusValues,
   MEETING_CODE_PATTERN,
 } from '@huddle/db';
-import { captionsSettingSchema, codePointLength, queryInteger, text } from '@huddle/protocol';
+import { codePointLength, entryModeValues, meetingSettingsKnownSchema, queryInteger, text } from '@huddle/protocol';
 import { decodeMeetingCursor, MEETING_CURSOR_PATTERN } from '../../services/meetings.ts';
 import { INVITEES_PER_REQUEST_MAX } from '../../services/meeting-invitees.ts';
 
@@ -95,8 +95,14 @@ function settingsJsonSchema(): Record<string, unknown> {
       anyOf: [scalar, { type: 'array', items: value }, { type: 'object', propertyNames: keys, additionalProperties: value }],
     };
   }
-  // `captions` is the one key the system acts on (live captions; default true).
-  return { type: 'object', properties: { captions: { type: 'boolean' } }, propertyNames: keys, additionalProperties: value };
+  // The keys the system acts on have types (protocol/src/meeting-settings.ts).
+  const properties = {
+    captions: { type: 'boolean' },
+    entry: { type: 'string', enum: [...entryModeValues] },
+    lobby: { type: 'boolean' },
+    locked: { type: 'boolean' },
+  };
+  return { type: 'object', properties, propertyNames: keys, additionalProperties: value };
 }
 
 /** Free-form per-meeting settings: a JSON object, bounded in size, depth and key length. */
@@ -114,9 +120,10 @@ export const settings = z
     if (longestKey(value) > SETTINGS_LIMITS.maxKeyLength) {
       ctx.addIssue({ code: 'custom', message: `keys must be at most ${SETTINGS_LIMITS.maxKeyLength} characters` });
     }
-    // Settings the system acts on have a type: `captions` (live captions, default on).
-    if ('captions' in value && !captionsSettingSchema.safeParse(value.captions).success) {
-      ctx.addIssue({ code: 'custom', path: ['captions'], message: 'must be true or false (live captions; default true)' });
+    // Keys the system acts on must have their type (captions; link entry: entry, lobby, locked).
+    const known = meetingSettingsKnownSchema.safeParse(value);
+    for (const issue of known.error?.issues ?? []) {
+      ctx.addIssue({ code: 'custom', path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message });
     }
   })
   .openapi('MeetingSettings', {
@@ -124,8 +131,11 @@ export const settings = z
     description:
       `A JSON object of your own; at most ${SETTINGS_LIMITS.maxBytes} bytes as compact UTF-8 JSON ` +
       `(JSON.stringify), nested at most ${SETTINGS_LIMITS.maxDepth} levels (this object is level 1), ` +
-      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. \`captions\` (boolean, default true) switches live captions.`,
-    example: { waitingRoom: true, muteOnEntry: false, captions: true },
+      `keys at most ${SETTINGS_LIMITS.maxKeyLength} characters. Typed keys: \`captions\` (boolean, default true) switches ` +
+      'live captions; `entry` (who may enter with the link: `invited` — the default —, `signed_in` or `guests`), `lobby` ' +
+      '(boolean, default true: link holders wait until a host or cohost lets them in; guests always wait) and `locked` ' +
+      '(boolean, default false: nobody new enters).',
+    example: { entry: 'guests', lobby: true, locked: false, captions: true, muteOnEntry: false },
   });
 
 const userIds = z.array(uuid).max(INVITEES_PER_REQUEST_MAX);

@@ -1,6 +1,6 @@
 import { TrackSource, type WebhookEvent, type WebhookReceiver } from 'livekit-server-sdk';
 import { z } from 'zod';
-import { meetingIdFromRoom, type MediaState } from '@huddle/protocol';
+import { meetingIdFromRoom, roomRoleValues, type MediaState } from '@huddle/protocol';
 import { publishLivekitEvent } from './channel.ts';
 import { livekitJoined, livekitLeft, livekitMediaChanged, livekitRoomFinished, type PresenceDeps } from './presence.ts';
 
@@ -14,7 +14,7 @@ export type WebhookOutcome =
   | { status: 200; body: { ok: true; event: string; duplicate?: true; ignored?: string } }
   | { status: 400 | 401; body: { error: { code: string; message: string } } };
 
-const roleSchema = z.enum(['host', 'cohost', 'attendee']);
+const roleSchema = z.enum(roomRoleValues);
 const userIdSchema = z.uuid();
 
 const sourceNames: Partial<Record<TrackSource, string>> = {

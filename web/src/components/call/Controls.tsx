@@ -6,14 +6,16 @@ export interface ControlsProps {
   canMic: boolean;
   canCamera: boolean;
   isHost: boolean;
-  panel: 'chat' | 'people' | null;
+  /** Hosts and cohosts: the lobby button, with how many wait. */
+  lobbyWaiting: number | null;
+  panel: 'chat' | 'people' | 'lobby' | null;
   captionsShown: boolean;
   onMic(): void;
   onCamera(): void;
   onScreen(): void;
   onHand(): void;
   onCaptions(): void;
-  onPanel(panel: 'chat' | 'people'): void;
+  onPanel(panel: 'chat' | 'people' | 'lobby'): void;
   onLeave(): void;
   onEndForAll(): void;
 }
@@ -45,6 +47,8 @@ export function Controls(props: ControlsProps) {
       {toggle('Captions', props.captionsShown, props.onCaptions, { testId: 'toggle-captions', icon: '💬' })}
       {toggle('Chat', props.panel === 'chat', () => props.onPanel('chat'), { testId: 'toggle-chat', icon: '🗨️' })}
       {toggle('People', props.panel === 'people', () => props.onPanel('people'), { testId: 'toggle-people', icon: '👥' })}
+      {props.lobbyWaiting !== null &&
+        toggle(`Lobby (${props.lobbyWaiting} waiting)`, props.panel === 'lobby', () => props.onPanel('lobby'), { testId: 'toggle-lobby', icon: '🚪' })}
       <button type="button" className="control leave" onClick={props.onLeave} data-testid="leave" aria-label="Leave the meeting">
         <span aria-hidden="true">📞</span>
         <span className="control-label">Leave</span>

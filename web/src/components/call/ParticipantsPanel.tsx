@@ -12,7 +12,7 @@ export interface ParticipantsPanelProps {
 /** Everyone in the room: role, hand, microphone and camera, talk time; host controls for hosts and cohosts. */
 export function ParticipantsPanel({ self, others, talkTime, onMute, onRemove }: ParticipantsPanelProps) {
   const talk = new Map(talkTime.map((t) => [t.userId, t.talkTimeMs]));
-  const moderator = self !== null && self.role !== 'attendee';
+  const moderator = self?.role === 'host' || self?.role === 'cohost';
   const people = [...(self ? [self] : []), ...[...others].sort((a, b) => Number(b.handRaised) - Number(a.handRaised) || a.name.localeCompare(b.name))];
   return (
     <section className="panel people" aria-label="Participants">
