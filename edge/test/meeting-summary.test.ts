@@ -61,4 +61,18 @@ describe('GET /api/v1/meetings/{id}/summary', () => {
     expect((await summaryOf('not-a-uuid', host)).status).toBe(400);
     expect((await edge.fetch(`/api/v1/meetings/${meetingId}/summary`)).status).toBe(401);
   });
+
+  it('is 403 participant_removed for a participant the host removed, and reads nothing', async () => {
+    const meetingId = await insertMeeting(pg, {
+      hostId: host.user.id,
+      status: 'ended',
+      participants: [{ userId: attendee.user.id, status: 'removed' }],
+    });
+    const response = await summaryOf(meetingId, attendee);
+    expect(response.status).toBe(403);
+    const body = await response.json();
+    expect(body).toEqual({ error: expect.objectContaining({ code: 'participant_removed' }) });
+    expect(body).not.toHaveProperty('title');
+    expect((await summaryOf(meetingId, host)).status).toBe(200);
+  });
 });

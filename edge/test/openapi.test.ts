@@ -7,6 +7,7 @@ import type { Redis as TcpRedis } from 'ioredis';
 import { startEdge, type EdgeUnderTest } from './harness.ts';
 import { authHeaders, newUserInput, postJson, randomSuffix, registerAndLogin, type SignedInUser } from './users-helper.ts';
 import { openTestRedis, TestRegistry } from './join-fixtures.ts';
+import { createLinkMeeting } from './lobby-fixtures.ts';
 
 interface Operation {
   responses: Record<string, { headers?: Record<string, { required?: boolean }> }>;
@@ -120,9 +121,12 @@ describe('429 wherever a rate limit applies', () => {
   let signedIn: SignedInUser;
   let invitee: SignedInUser;
   let meetingId: string;
+  let linkCode: string; // a meeting guests may enter with its link
+  let ticket: { id: string; guestToken: string };
 
   beforeAll(async () => {
     [signedIn, invitee] = await Promise.all([registerAndLogin(edge), registerAndLogin(edge)]);
+    linkCode = (await createLinkMeeting(edge, signedIn, { entry: 'guests' })).code;
   });
 
   const ipv4 = () => `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
@@ -189,6 +193,31 @@ describe('429 wherever a rate limit applies', () => {
     ],
     ['POST /api/v1/meetings/{id}/end', (ip) => edge.fetch(`/api/v1/meetings/${meetingId}/end`, { method: 'POST', headers: asUser(ip) })],
     ['GET /api/v1/meetings/{id}/summary', (ip) => edge.fetch(`/api/v1/meetings/${meetingId}/summary`, { headers: asUser(ip) })],
+    ['GET /api/v1/meetings/by-code/{code}', (ip) => edge.fetch(`/api/v1/meetings/by-code/${linkCode}`, { headers: { 'cf-connecting-ip': ip } })],
+    [
+      'POST /api/v1/meetings/by-code/{code}/entry',
+      async (ip) => {
+        const response = await edge.fetch(`/api/v1/meetings/by-code/${linkCode}/entry`, postJson({ displayName: 'Probe' }, { 'cf-connecting-ip': ip }));
+        const body = (await response.clone().json()) as { ticketId: string; guest: { token: string } };
+        ticket = { id: body.ticketId, guestToken: body.guest.token };
+        return response;
+      },
+    ],
+    [
+      'GET /api/v1/meetings/by-code/{code}/entry/{ticketId}',
+      (ip) =>
+        edge.fetch(`/api/v1/meetings/by-code/${linkCode}/entry/${ticket.id}?waitSeconds=0`, {
+          headers: { ...authHeaders(ticket.guestToken), 'cf-connecting-ip': ip },
+        }),
+    ],
+    [
+      'DELETE /api/v1/meetings/by-code/{code}/entry/{ticketId}',
+      (ip) =>
+        edge.fetch(`/api/v1/meetings/by-code/${linkCode}/entry/${ticket.id}`, {
+          method: 'DELETE',
+          headers: { ...authHeaders(ticket.guestToken), 'cf-connecting-ip': ip },
+        }),
+    ],
     [
       'POST /api/v1/auth/logout',
       async (ip) => {
@@ -232,9 +261,17 @@ describe('429 wherever a rate limit applies', () => {
       return '429' in (doc.paths[path]?.[method.toLowerCase()]?.responses ?? {});
     });
     expect(limited.sort()).toEqual(documented429.sort());
-    // Today: registration and login per address, AI tasks and user look-ups per user.
+    // Today: registration and login per address, AI tasks and user look-ups per user, the
+    // link routes per address (and per code).
     expect(limited).toEqual(
-      expect.arrayContaining(['POST /api/v1/auth/register', 'POST /api/v1/auth/login', 'POST /api/v1/ai/tasks', 'GET /api/v1/users/lookup']),
+      expect.arrayContaining([
+        'POST /api/v1/auth/register',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/ai/tasks',
+        'GET /api/v1/users/lookup',
+        'GET /api/v1/meetings/by-code/{code}',
+        'POST /api/v1/meetings/by-code/{code}/entry',
+      ]),
     );
   });
 });

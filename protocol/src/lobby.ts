@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hasVisibleText, unstorableTextReason } from './storable-text.ts';
-import { codePointLength } from './text.ts';
+import { codePointLength, TRIMMED_SPACE_CLASS } from './text.ts';
 
 // The lobby: people who opened a meeting's link and wait for a host or cohost to let
 // them in. State lives in Redis under `lobby:{meetingId}:…` (redisKeys.lobby*), so every
@@ -77,6 +77,23 @@ export type LobbyEntrant = z.infer<typeof lobbyEntrantSchema>;
  * not name anyone), no control characters, no bidirectional overrides (they make a
  * name read differently from what it is).
  */
+// Characters a guest's name may not contain once trimmed: controls (Cc), line and paragraph
+// separators, and bidirectional controls (embeddings, overrides, isolates, marks).
+const GUEST_NAME_FORBIDDEN_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\u200e\\u200f\\u061c';
+
+/**
+ * JSON Schema pattern of a guest's display name: whitespace that trimming removes around
+ * 1–64 characters that start and end with a non-space and contain none of the forbidden
+ * characters. What it cannot state — at least one visible character, no unpaired
+ * surrogate — is in the document's description. Engines that count code points (the
+ * `u` flag, Python, Rust) read the bound as 64 characters, as the server does.
+ */
+export const GUEST_NAME_PATTERN = (() => {
+  const inner = `[^${GUEST_NAME_FORBIDDEN_CLASS}]`;
+  const edge = `[^${GUEST_NAME_FORBIDDEN_CLASS}${TRIMMED_SPACE_CLASS}]`;
+  return `^[${TRIMMED_SPACE_CLASS}]*${edge}(?:${inner}{0,${LOBBY_LIMITS.guestNameCharsMax - 2}}${edge})?[${TRIMMED_SPACE_CLASS}]*$`;
+})();
+
 export const guestNameSchema = z
   .string()
   .refine((value) => codePointLength(value) <= LOBBY_LIMITS.guestNameCharsMax * 4, 'is far too long')

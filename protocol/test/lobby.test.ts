@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guestNameSchema, MEETING_CODE_REGEX, parseLobbyTicket, resolveMeetingSettings } from '../src/index.ts';
+import { GUEST_NAME_PATTERN, guestNameSchema, MEETING_CODE_REGEX, parseLobbyTicket, resolveMeetingSettings } from '../src/index.ts';
 import { MEETING_CODE_PATTERN } from '../../db/src/schema.ts';
 
 describe('guest names', () => {
@@ -13,6 +13,18 @@ describe('guest names', () => {
     for (const bad of ['', '   ', '\u200b\u200b', '\u2800', 'a\u0000b', 'a\nb', 'Bob\u202eevil', 'x\ud800', 'x'.repeat(65)]) {
       expect(guestNameSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
+  });
+
+  it('states the same rules in its JSON Schema pattern, but for visibility and surrogates (described)', () => {
+    const pattern = new RegExp(GUEST_NAME_PATTERN, 'u');
+    const samples = ['Ada', '  Ada 🚀 ', 'a', ' \t a \n', 'x'.repeat(64), ` ${'x'.repeat(64)}  `, 'Jean Luc', '李小龙',
+      '', '   ', 'x'.repeat(65), ` ${'x'.repeat(65)} `, 'a\u0000b', 'a\nb', 'a\tb', 'Bob\u202eevil', 'a\u2028b', 'a\u0085b'];
+    for (const sample of samples) {
+      expect(pattern.test(sample), JSON.stringify(sample)).toBe(guestNameSchema.safeParse(sample).success);
+    }
+    // Invisible-only names pass the pattern; the description carries that rule.
+    expect(pattern.test('\u200b\u200b')).toBe(true);
+    expect(guestNameSchema.safeParse('\u200b\u200b').success).toBe(false);
   });
 });
 

@@ -3,7 +3,8 @@
 The OpenAPI documents state every rule JSON Schema can express. A few rules depend on
 the server's state or on the clock, and the documents give them in descriptions:
 invited users must exist, a start time lies within [now - 1 day, now + 5 years], a
-password is not the username or the email, settings are at most 8 KiB as JSON. Random
+password is not the username or the email, settings are at most 8 KiB as JSON, a
+guest's display name shows at least one visible character. Random
 data breaks these rules nearly always, so every schema-valid request would be refused
 and the run would test only the refusals.
 
@@ -30,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 
 import schemathesis
 
@@ -118,6 +120,26 @@ def _strong_password(body: dict) -> None:
         body["password"] = password + ("x" if not password.endswith("x") else "y")
 
 
+# Default-ignorable letters and symbols that do not show (protocol/src/storable-text.ts
+# VISIBLE: Default_Ignorable_Code_Point and U+2800); the other default-ignorables are
+# format characters or marks, which are not visible by category anyway.
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+# The document's displayName pattern (protocol/src/lobby.ts GUEST_NAME_PATTERN).
+_TRIM = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_FORBIDDEN = r"\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+GUEST_NAME = re.compile(rf"^[{_TRIM}]*[^{_FORBIDDEN}{_TRIM}](?:[^{_FORBIDDEN}]{{0,62}}[^{_FORBIDDEN}{_TRIM}])?[{_TRIM}]*$")
+
+
+def _visible_name(value: object) -> object:
+    """A display name with nothing visible becomes one that shows (a described 400)."""
+    if not isinstance(value, str) or not GUEST_NAME.fullmatch(value):
+        return value  # schema-invalid already: a negative case stays negative
+    for ch in value:
+        if unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_LETTERS:
+            return value
+    return "Guest"
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     path = case.operation.path
@@ -140,5 +162,7 @@ def before_call(context, case, kwargs):
             body["invitedUserIds"] = [_real_user(v) for v in body["invitedUserIds"]]
     if method == "POST" and path.endswith("/invitations") and isinstance(body.get("userIds"), list):
         body["userIds"] = [_real_user(v) for v in body["userIds"]]
+    if method == "POST" and path.endswith("/entry") and "displayName" in body:
+        body["displayName"] = _visible_name(body["displayName"])
     if method == "POST" and path.endswith("/ai/tasks") and "meetingId" in body:
         body["meetingId"] = _maybe_real_meeting(body["meetingId"])

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { findMembership, meetingStatusValues, type Database, type MeetingStatus } from '@huddle/db';
 import { notFound } from '../lib/api-error.ts';
+import { participantRemoved } from './meeting-guards.ts';
 
 /** What the end screen shows: the meeting's statistics and, once the media node wrote them, its summary. */
 export interface MeetingSummary {
@@ -51,11 +52,14 @@ const iso = (text: string | null | undefined): string | null => (text ? new Date
 
 /**
  * GET /meetings/{id}/summary for a participant (404 for anyone else, as for the meeting
- * itself): statistics written when the meeting ended (null before), the summary,
+ * itself; 403 `participant_removed` for a participant the host removed, until invited
+ * again — what they were removed from includes its summary): statistics written when the meeting ended (null before), the summary,
  * keywords and talk time once the media node summarised it.
  */
 export async function getMeetingSummary(db: Database, meetingId: string, userId: string): Promise<MeetingSummary> {
-  if (!(await findMembership(db, meetingId, userId))) throw notFound('No such meeting.');
+  const membership = await findMembership(db, meetingId, userId);
+  if (!membership) throw notFound('No such meeting.');
+  if (membership.participantStatus === 'removed') throw participantRemoved();
   const rows = await db.execute(sql`
     select m.title, m.status, m.started_at, m.ended_at, to_jsonb(s) - 'meeting_id' - 'created_at' as stats
       from meetings m left join meeting_stats s on s.meeting_id = m.id

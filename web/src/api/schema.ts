@@ -2140,7 +2140,7 @@ export interface paths {
         };
         /**
          * A meeting's statistics, summary, keywords and talk time (participants only)
-         * @description Statistics exist once the meeting ended; the summary, keywords and talk time a little later, when the media node has transcribed the last words (`summarizedAt` set). Unknown meetings and meetings the caller is not in are 404.
+         * @description Statistics exist once the meeting ended; the summary, keywords and talk time a little later, when the media node has transcribed the last words (`summarizedAt` set). Unknown meetings and meetings the caller is not in are 404; a participant removed by the host gets 403 `participant_removed` until invited again.
          */
         get: {
             parameters: {
@@ -2182,6 +2182,17 @@ export interface paths {
                         "X-Request-Id": string;
                         /** @description Bearer, on a missing or unusable access token */
                         "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this caller */
+                403: {
+                    headers: {
+                        /** @description Id of this request, as logged (send your own X-Request-Id to choose it) */
+                        "X-Request-Id": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2795,7 +2806,7 @@ export interface components {
         };
         LinkEntry: {
             /**
-             * @description Guests (no Authorization header): the name others will see — 1–64 characters after trimming, with a visible character, without control or bidirectional control characters. Ignored for signed-in users and guests who already have a token.
+             * @description Guests (no Authorization header): the name others will see — 1–64 characters after trimming, at least one of them visible (a letter, digit, punctuation mark or symbol that is not zero-width or blank), no control or bidirectional control characters, no unpaired UTF-16 surrogates; at most 256 characters with the surrounding whitespace. Checked whenever present (400 otherwise); used only for guests: signed-in users and guests who already have a token keep their name.
              * @example Ada from Acme
              */
             displayName?: string;

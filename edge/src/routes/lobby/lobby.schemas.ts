@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import {
   entryModeValues,
+  GUEST_NAME_PATTERN,
   guestNameSchema,
   LOBBY_LIMITS,
   LOBBY_TICKET_ID_REGEX,
@@ -40,10 +41,15 @@ export const entryBody = z
   .object({
     displayName: guestNameSchema.optional().openapi({
       type: 'string',
+      minLength: 1,
       maxLength: LOBBY_LIMITS.guestNameCharsMax * 4,
+      pattern: GUEST_NAME_PATTERN,
       description:
         `Guests (no Authorization header): the name others will see — 1–${LOBBY_LIMITS.guestNameCharsMax} characters after trimming, ` +
-        'with a visible character, without control or bidirectional control characters. Ignored for signed-in users and guests who already have a token.',
+        'at least one of them visible (a letter, digit, punctuation mark or symbol that is not zero-width or blank), ' +
+        'no control or bidirectional control characters, no unpaired UTF-16 surrogates; at most ' +
+        `${LOBBY_LIMITS.guestNameCharsMax * 4} characters with the surrounding whitespace. Checked whenever present (400 otherwise); ` +
+        'used only for guests: signed-in users and guests who already have a token keep their name.',
       example: 'Ada from Acme',
     }),
   })

@@ -38,12 +38,13 @@ export const summaryRoute = createRoute({
   summary: "A meeting's statistics, summary, keywords and talk time (participants only)",
   description:
     'Statistics exist once the meeting ended; the summary, keywords and talk time a little later, when the media node ' +
-    'has transcribed the last words (`summarizedAt` set). Unknown meetings and meetings the caller is not in are 404.',
+    'has transcribed the last words (`summarizedAt` set). Unknown meetings and meetings the caller is not in are 404; a participant removed by the host ' +
+    'gets 403 `participant_removed` until invited again.',
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   request: { params: meetingIdParams },
   responses: {
     200: jsonResponse(meetingSummarySchema, 'The summary'),
-    ...errorResponses(400, 401, 404, 503),
+    ...errorResponses(400, 401, 403, 404, 503),
   },
 });
