@@ -3,6 +3,7 @@ import { createWorker, type types } from 'mediasoup';
 import { errorMessage } from '../../signaling/types.ts';
 import type { MediasoupConfig } from './config.ts';
 import type { WorkerLoad } from './placement.ts';
+import { afterWorkerDeath, restartDelayMs } from './restart-policy.ts';
 import { resolveWorkerBin } from './worker-bin.ts';
 
 /** Counts of what one worker holds, kept from mediasoup's observer events. */
@@ -25,6 +26,10 @@ export interface WorkerSlot {
   lastCpuMs: number | undefined;
   /** Client-facing transports (WebRTC, plain) whose RTP bytes are sampled; last seen totals. */
   readonly sampled: Map<types.Transport, { received: number; sent: number }>;
+  /** When the current worker started (performance.now(), ms). */
+  startedAt: number;
+  /** Deaths in a row of workers that died soon after starting (restart-policy.ts). */
+  quickDeaths: number;
 }
 
 /** What the worker set tells its owner. */
@@ -35,12 +40,12 @@ export interface WorkerSetEvents {
   rtpBytes(slot: number, received: number, sent: number): void;
 }
 
-const RESTART_DELAYS_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
  * The node's mediasoup workers: one process per slot, each with a WebRtcServer on its
  * own UDP+TCP port (MEDIASOUP_PORT_BASE + slot). A worker that dies is replaced in the
- * same slot (with backoff while it fails to start); the process never exits over it.
+ * same slot, with backoff while it fails to start or keeps dying soon after starting
+ * (restart-policy.ts); the process never exits over it.
  * Samples worker CPU (getResourceUsage) and RTP bytes every MEDIASOUP_STATS_INTERVAL_MS.
  * `close()` is idempotent.
  */
@@ -71,6 +76,8 @@ export class WorkerSet {
       cpuPercent: 0,
       lastCpuMs: undefined,
       sampled: new Map(),
+      startedAt: 0,
+      quickDeaths: 0,
     }));
   }
 
@@ -139,6 +146,7 @@ export class WorkerSet {
     slot.cpuPercent = 0;
     slot.lastCpuMs = undefined;
     slot.sampled.clear();
+    slot.startedAt = performance.now();
     this.#observe(slot, worker);
     worker.on('died', (error) => this.#onDied(slot, worker, error));
     this.#log.info({ slot: slot.slot, pid: worker.pid }, 'mediasoup worker started');
@@ -184,13 +192,18 @@ export class WorkerSet {
     slot.tally = { routers: 0, transports: 0, producers: 0, consumers: 0 };
     slot.cpuPercent = 0;
     slot.sampled.clear();
-    this.#log.error({ slot: slot.slot, pid: worker.pid, err: error.message }, 'mediasoup worker died; starting a replacement');
+    const { attempt, quickDeaths } = afterWorkerDeath(performance.now() - slot.startedAt, slot.quickDeaths);
+    slot.quickDeaths = quickDeaths;
+    this.#log.error(
+      { slot: slot.slot, pid: worker.pid, err: error.message, restartInMs: restartDelayMs(attempt), quickDeaths },
+      'mediasoup worker died; starting a replacement',
+    );
     this.#events.died(slot.slot, error);
-    if (!this.#closed) this.#scheduleRestart(slot, 0);
+    if (!this.#closed) this.#scheduleRestart(slot, attempt);
   }
 
   #scheduleRestart(slot: WorkerSlot, attempt: number): void {
-    const delay = RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]!;
+    const delay = restartDelayMs(attempt);
     const timer = setTimeout(() => {
       this.#restartTimers.delete(timer);
       if (this.#closed) return;
