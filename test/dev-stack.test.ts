@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/src/testing/ports.ts';
 
 // The README's "run the whole system" command, for real: scripts/dev.sh on spare
 // ports, until the media node and the edge (wrangler dev / workerd) report ready and the
@@ -10,13 +10,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 let dev: ChildProcess | undefined;
 let output = '';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 async function waitForJson(url: string, deadline: number): Promise<{ status: number; body: unknown }> {
   for (;;) {

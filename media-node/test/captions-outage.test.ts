@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatPcm, silence, speak, speechToolsMissing } from '../../scripts/src/testing/speech.ts';
 import { captionsOf, startCaptionsSuite, transcriberUp, type CaptionsSuite } from './captions-fixtures.ts';
 import { eventually, mintJoinToken } from './signaling-helpers.ts';
+import { freePort } from '../../scripts/src/testing/ports.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const requirements = join(root, 'scripts/transcriber/requirements.txt');
@@ -23,13 +23,6 @@ const skipReason =
   missing.length > 0 ? `${missing.join(', ')} not installed` : !existsSync(venvPython) ? `no transcriber venv at ${venvPython} (bash scripts/services.sh up transcriber)` : undefined;
 if (skipReason) console.log(`SKIP captions outage suite: ${skipReason}`);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 let port: number;
 let url: string;

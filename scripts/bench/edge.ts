@@ -18,7 +18,6 @@ import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import autocannon from 'autocannon';
 import { serve } from '@hono/node-server';
 import { createNodeDb } from '../../db/src/index.ts';
 import bareApp from './edge-bare-worker.ts';
+import { freePort } from '../src/testing/ports.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = new Map(
@@ -280,16 +280,6 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------
 // Data

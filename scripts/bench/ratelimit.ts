@@ -12,11 +12,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@redis/client';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
+import { freePort } from '../src/testing/ports.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const write = !process.argv.includes('--no-write');
@@ -36,13 +36,6 @@ function libraryScripts(): { reset: string; slidingWindow: string; version: stri
   return { reset: pick('resetScript'), slidingWindow: pick('slidingWindowLimitScript').replace(/^#![^\n]*\n/, ''), version };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;

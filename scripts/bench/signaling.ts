@@ -19,7 +19,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inArray } from 'drizzle-orm';
@@ -29,6 +28,7 @@ import { WebSocket } from 'ws';
 import { createNodeDb, meetingParticipants, meetings, users, type NodeDb } from '../../db/src/index.ts';
 import { meetingRoomName, mediaNodeRegistryKeys, parseMediaNodeEntry, redisKeys } from '../../protocol/src/index.ts';
 import { Redis } from 'ioredis';
+import { freePort } from '../src/testing/ports.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = new Map(
@@ -58,13 +58,6 @@ const apiSecret = randomBytes(32).toString('hex');
 /** The node's port: a free one the OS picks (a random pick collided with the clients' own ports). */
 let port = 0;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 const loadAtStart = loadavg()[0] ?? 0;
 
 const created = { users: [] as string[], meetings: [] as string[] };
