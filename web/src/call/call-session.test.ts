@@ -55,6 +55,8 @@ class FakeNodeSocket extends EventTarget {
         this.stored.set(clientMsgId, message);
         return reply({ message, duplicate: false });
       }
+      case 'lobby.list':
+        return reply({ entrants: [], waiting: 0 });
       default:
         return reply({});
     }
