@@ -37,6 +37,23 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
+/**
+ * A client address and the sum of its miss-budget counters in Redis (the edge counts an
+ * IPv6 address by its /64, written without leading zeros; both groups here have none).
+ */
+function addressWithMisses(): { ip: string; misses: () => Promise<number> } {
+  const group = () => (0x1000 + Math.floor(Math.random() * 0xefff)).toString(16);
+  const prefix = `2001:db8:${group()}:${group()}`;
+  return {
+    ip: `${prefix}::1`,
+    misses: async () => {
+      let sum = 0;
+      for (const key of await redis.keys(`ratelimit:link:miss:ip:${prefix}::/64:*`)) sum += Number((await redis.get(key)) ?? 0);
+      return sum;
+    },
+  };
+}
+
 async function meeting(settings: Record<string, unknown>) {
   const m = await createLinkMeeting(edge, host, settings);
   meetingIds.push(m.id);
@@ -72,6 +89,38 @@ describe('guessing codes', () => {
     for (let i = 0; i < 32; i++) statuses.push((await link.preview(real.code, { ip })).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.slice(30)).toEqual([429, 429]);
+  });
+
+  it('does not spend the miss budget on requests refused for being too many (a crowd behind one address)', async () => {
+    const real = await meeting({ entry: 'guests' });
+    const { ip, misses } = addressWithMisses();
+    const statuses: number[] = [];
+    // 30 hits, then 25 refused by the per-address minute limit: more than the 20 misses an hour.
+    for (let i = 0; i < 55; i++) statuses.push((await link.preview(real.code, { ip })).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+    // The miss budget is untouched: its counters in Redis sum to nothing (and they exist).
+    expect(await redis.keys('ratelimit:link:miss:ip:*')).not.toHaveLength(0);
+    expect(await misses()).toBe(0);
+    expect((await link.preview(randomMeetingCode(), { ip })).status).toBe(429); // still within the minute
+    expect(await misses()).toBe(0);
+  });
+
+  it('answers ticket polls on any code without the caller\'s ticket with the one link 404, and counts them as misses', async () => {
+    const invitedOnly = await meeting({});
+    const guestsWelcome = await meeting({ entry: 'guests' });
+    const stranger = await registerAndLogin(edge);
+    const { ip, misses } = addressWithMisses();
+    const as = { token: stranger.accessToken, ip };
+    const unknown = await link.poll(randomMeetingCode(), 'AAAAAAAAAAAAAAAAAAAAAA', as);
+    const hidden = await link.poll(invitedOnly.code, 'AAAAAAAAAAAAAAAAAAAAAA', as);
+    const open = await link.poll(guestsWelcome.code, 'AAAAAAAAAAAAAAAAAAAAAA', as);
+    const left = await link.leave(invitedOnly.code, 'AAAAAAAAAAAAAAAAAAAAAA', as);
+    for (const reply of [unknown, hidden, open, left]) {
+      expect(reply.status).toBe(404);
+      expect(reply.body).toEqual(unknown.body);
+    }
+    expect(await misses()).toBe(4);
   });
 });
 

@@ -1935,7 +1935,7 @@ export interface paths {
         };
         /**
          * Wait on a lobby ticket (long-poll): the join grant once let in, or the denial
-         * @description Send the token you entered with (access token or guest token). Answers at once when the ticket is settled, else after `waitSeconds` with `waiting`; keep polling — an entrant who stops for the presence period leaves the lobby. Tickets are single-use: the poll that sees the admission makes the caller a participant and returns the grant; later polls get 409 `ticket_used` (join with POST /meetings/{id}/join). 409 `ticket_expired` after the longest wait, `ticket_closed` after leaving. A ticket of another meeting or another caller is 404.
+         * @description Send the token you entered with (access token or guest token). Answers at once when the ticket is settled, else after `waitSeconds` with `waiting`; keep polling — an entrant who stops for the presence period leaves the lobby. Tickets are single-use: the poll that sees the admission makes the caller a participant and returns the grant; later polls get 409 `ticket_used` (join with POST /meetings/{id}/join). 409 `ticket_expired` after the longest wait, `ticket_closed` after leaving (or when the ticket goes away during the wait). An unknown ticket, or one of another meeting or caller, answers the same 404 as an unknown code and counts against the address's miss budget like one.
          */
         get: {
             parameters: {
@@ -2040,7 +2040,7 @@ export interface paths {
         post?: never;
         /**
          * Leave the lobby (give up waiting)
-         * @description Idempotent; hosts are told (`lobby.resolved`, outcome `left`). 404 for a ticket of another meeting or caller.
+         * @description Idempotent; hosts are told (`lobby.resolved`, outcome `left`). An unknown ticket, or one of another meeting or caller, answers the same 404 as an unknown code (a miss).
          */
         delete: {
             parameters: {

@@ -70,7 +70,8 @@ export const waitRoute = createRoute({
     '`waitSeconds` with `waiting`; keep polling — an entrant who stops for the presence period leaves the lobby. ' +
     'Tickets are single-use: the poll that sees the admission makes the caller a participant and returns the grant; ' +
     'later polls get 409 `ticket_used` (join with POST /meetings/{id}/join). 409 `ticket_expired` after the longest wait, ' +
-    '`ticket_closed` after leaving. A ticket of another meeting or another caller is 404.',
+    '`ticket_closed` after leaving (or when the ticket goes away during the wait). An unknown ticket, or one of another ' +
+    'meeting or caller, answers the same 404 as an unknown code and counts against the address\'s miss budget like one.',
   request: { params: ticketParams, query: waitQuery },
   responses: {
     200: jsonResponse(ticketStatusSchema, 'Where the ticket stands'),
@@ -83,7 +84,9 @@ export const leaveRoute = createRoute({
   method: 'delete',
   path: '/by-code/{code}/entry/{ticketId}',
   summary: 'Leave the lobby (give up waiting)',
-  description: 'Idempotent; hosts are told (`lobby.resolved`, outcome `left`). 404 for a ticket of another meeting or caller.',
+  description:
+    'Idempotent; hosts are told (`lobby.resolved`, outcome `left`). An unknown ticket, or one of another meeting or caller, ' +
+    'answers the same 404 as an unknown code (a miss).',
   request: { params: ticketParams },
   responses: {
     204: emptyResponse('Left (or no longer waiting)'),

@@ -24,15 +24,18 @@ export const missLimit = (limits: LinkLimits, ip: string): RateLimit => ({
 });
 
 /**
- * Counts a preview or an entry against the address, the code and (until refundMiss)
- * the address's miss budget, in one round trip; 429 with Retry-After when any is over.
+ * Counts a preview or an entry against the address and the code, then — only when both
+ * let it through — against the address's miss budget (until refundMiss); 429 with
+ * Retry-After when any is over. A request refused for being one too many is no miss: a
+ * crowd behind one address (an office NAT) opening a link at once must not spend the
+ * address's hourly miss budget and lock itself out for an hour.
  */
 export async function chargeLinkRequest(redis: Redis, limits: LinkLimits, ip: string, code: string): Promise<void> {
   await hitRateLimits(redis, [
     { identifier: linkLimitId('ip', ip), limit: limits.requestsPerMinute, windowSeconds: 60 },
     { identifier: linkLimitId('code', code), limit: limits.requestsPerCodePerMinute, windowSeconds: 60 },
-    missLimit(limits, ip),
   ]);
+  await hitRateLimits(redis, [missLimit(limits, ip)]);
 }
 
 /** Counts a lookup against the address's miss budget only (ticket routes; polls are limited per entrant). */

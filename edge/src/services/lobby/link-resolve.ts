@@ -29,7 +29,11 @@ export interface OpenedLink {
 export async function openLink(deps: RequestDeps, ip: string, code: string, caller: LinkCaller | undefined): Promise<OpenedLink> {
   const limits = deps.config.lobby.limits;
   await chargeLinkRequest(deps.redis, limits, ip, code);
-  const found = await findMeetingByCode(deps.db().db, code, caller?.userId);
+  const found = await findMeetingByCode(deps.db().db, code, caller?.userId).catch(async (error: unknown) => {
+    // A lookup that failed (database down) is no miss either.
+    await refundMiss(deps.redis, limits, ip).catch(() => undefined);
+    throw error;
+  });
   const decision = found ? decideLinkEntry(found.meeting, caller, found.membership) : 'hidden';
   if (!found || decision === 'hidden') throw linkNotFound();
   await refundMiss(deps.redis, limits, ip);

@@ -1,6 +1,6 @@
 import type { LobbyDenialReason } from '@huddle/protocol';
 import type { LinkCaller, RequestDeps } from '../../env.ts';
-import { conflict, notFound, unauthorized, type ApiError } from '../../lib/api-error.ts';
+import { conflict, unauthorized, type ApiError } from '../../lib/api-error.ts';
 import type { JoinGrant } from '../join.ts';
 import { hitRateLimits } from '../rate-limit.ts';
 import { admitEntrant } from './link-admission.ts';
@@ -25,19 +25,26 @@ const POLLS_PER_MINUTE = 60;
 /** Delays between reads while a poll waits, in ms; the last one repeats. */
 const READ_DELAYS_MS = [250, 500, 1_000] as const;
 
-const ticketNotFound = (): ApiError => notFound('No such lobby ticket for this meeting (it may have expired).');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The meeting of a code for ticket routes: known (404 otherwise, counted as a miss), any status. */
+/**
+ * The meeting of a code for the ticket routes, counting the lookup against the address's
+ * miss budget. The miss is refunded only once the caller's own ticket is found there
+ * (`ticketFound`): an unknown code and a known code without the caller's ticket answer
+ * the same `linkNotFound()` and both cost a miss, so these routes tell a stranger no more
+ * about codes than the preview does — whatever the meeting's entry mode or status.
+ */
 async function meetingOfTicket(deps: RequestDeps, ip: string, code: string, caller: LinkCaller | undefined): Promise<{ meeting: LinkMeeting; caller: LinkCaller }> {
   if (!caller) throw unauthorized('Send the access token or guest token you entered with.');
   await hitRateLimits(deps.redis, [{ identifier: linkLimitId('poll', caller.userId), limit: POLLS_PER_MINUTE, windowSeconds: 60 }]);
   await chargeLookup(deps.redis, deps.config.lobby.limits, ip);
   const found = await findMeetingByCode(deps.db().db, code);
   if (!found) throw linkNotFound();
-  await refundMiss(deps.redis, deps.config.lobby.limits, ip);
   return { meeting: found.meeting, caller };
 }
+
+/** The caller's ticket exists for this code: the lookup was no miss. */
+const ticketFound = (deps: RequestDeps, ip: string): Promise<void> => refundMiss(deps.redis, deps.config.lobby.limits, ip);
 
 /**
  * GET /meetings/by-code/{code}/entry/{ticketId}?waitSeconds=: the entrant's long-poll.
@@ -45,7 +52,7 @@ async function meetingOfTicket(deps: RequestDeps, ip: string, code: string, call
  * (each read keeps the entrant present in the lobby). An admitted ticket is redeemed
  * here, once: the entrant becomes a participant and gets the join grant; presenting it
  * again is 409 `ticket_used`. Past its expiry: 409 `ticket_expired`. A ticket of another
- * meeting, of another caller, or unknown: 404.
+ * meeting, of another caller, or unknown: the link routes' one 404 (`linkNotFound`).
  */
 export async function waitForTicket(
   deps: RequestDeps,
@@ -60,7 +67,8 @@ export async function waitForTicket(
   const timing = lobbyTiming(deps);
   if (meeting.status === 'ended' || meeting.status === 'cancelled') {
     const left = await leaveTicket(redis, meeting.id, ticketId, caller.userId);
-    if (left.status === 'gone') throw ticketNotFound();
+    if (left.status === 'gone') throw linkNotFound();
+    await ticketFound(deps, ip);
     if ('waiting' in left) await announceLeft(redis, meeting.id, [ticketId], left.waiting);
     return { status: 'denied', reason: 'meeting_ended' };
   }
@@ -68,7 +76,8 @@ export async function waitForTicket(
   const deadline = Date.now() + Math.min(waitSeconds, deps.config.lobby.presenceSeconds / 2) * 1000;
   for (let attempt = 0; ; attempt++) {
     const read = await touchTicket(redis, meeting.id, ticketId, caller.userId, timing);
-    if (read.status === 'gone') throw ticketNotFound();
+    if (read.status === 'gone') throw attempt === 0 ? linkNotFound() : conflict('ticket_closed', 'This ticket is gone; open the link again.');
+    if (attempt === 0) await ticketFound(deps, ip);
     if (read.status === 'expired') {
       await announceLeft(redis, meeting.id, [ticketId], read.waiting);
       throw conflict('ticket_expired', 'This ticket expired before anyone let you in; open the link again.');
@@ -110,6 +119,7 @@ export async function leaveLobby(deps: RequestDeps, ip: string, code: string, ti
   const { meeting, caller } = await meetingOfTicket(deps, ip, code, callerIn);
   const redis = rawRedis(deps);
   const left = await leaveTicket(redis, meeting.id, ticketId, caller.userId);
-  if (left.status === 'gone') throw ticketNotFound();
+  if (left.status === 'gone') throw linkNotFound();
+  await ticketFound(deps, ip);
   if ('waiting' in left) await announceLeft(redis, meeting.id, [ticketId], left.waiting);
 }
