@@ -281,6 +281,24 @@ describe('host controls', () => {
     expect((await m.host.request('lobby.list')).data).toEqual({ entrants: [], waiting: 0 });
   });
 
+  it('a lock stops entrants let in who have not taken their grant yet; participants already in keep their place', async () => {
+    const m = await meetingWithHosts();
+    const early = (await link.enter(m.code, { displayName: 'Early' })).body;
+    const late = (await link.enter(m.code, { displayName: 'Raider' })).body;
+    await eventually(() => knocks(m.host).length === 2);
+    expect((await m.host.request('lobby.admitAll')).data).toEqual({ admitted: 2, remaining: 0 });
+    expect((await link.poll(m.code, early.ticketId, { token: early.guest.token })).body.status).toBe('admitted');
+    await setSettings(edge, host, m.id, { entry: 'guests', locked: true });
+    const stopped = await link.poll(m.code, late.ticketId, { token: late.guest.token });
+    expect(stopped.body).toEqual({ status: 'denied', reason: 'meeting_locked' });
+    const rows = await suite.db.sql<{ user_id: string }[]>`
+      select user_id from meeting_participants where meeting_id = ${m.id} and role = 'guest'`;
+    expect(rows.map((r) => r.user_id)).toEqual([early.guest.userId]);
+    // The one who got in can still join with the meeting id.
+    const rejoin = await callerFor(edge, early.guest.token)('POST', `/api/v1/meetings/${m.id}/join`);
+    expect(rejoin.status).toBe(200);
+  });
+
   it('an entrant who gives up leaves the hosts’ list', async () => {
     const m = await meetingWithHosts();
     const entry = await link.enter(m.code, { displayName: 'Quitter' });

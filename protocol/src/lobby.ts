@@ -50,6 +50,8 @@ export const lobbyDenialReasonValues = [
   'host_denied',
   /** The meeting ended (or was cancelled) while they waited. */
   'meeting_ended',
+  /** The host locked the meeting after letting them in, before they took their grant. */
+  'meeting_locked',
 ] as const;
 export type LobbyDenialReason = (typeof lobbyDenialReasonValues)[number];
 

@@ -2826,7 +2826,7 @@ export interface components {
             /** @enum {string} */
             status: "denied";
             /** @enum {string} */
-            reason: "host_denied" | "meeting_ended";
+            reason: "host_denied" | "meeting_ended" | "meeting_locked";
             message?: string;
         };
         MeetingSummary: {

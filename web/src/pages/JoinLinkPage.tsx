@@ -83,7 +83,9 @@ export function JoinLinkPage() {
             const message =
               status.reason === 'meeting_ended'
                 ? 'The meeting ended before anyone let you in.'
-                : `The host did not let you in${status.message ? `: “${status.message}”` : '.'}`;
+                : status.reason === 'meeting_locked'
+                  ? 'The host locked the meeting before you could join.'
+                  : `The host did not let you in${status.message ? `: “${status.message}”` : '.'}`;
             return setStage({ kind: 'denied', preview, message });
           }
         } catch (error) {

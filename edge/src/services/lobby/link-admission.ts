@@ -1,13 +1,16 @@
 import { sql } from 'drizzle-orm';
 import type { ParticipantRole } from '@huddle/db';
-import { redisKeys } from '@huddle/protocol';
+import { redisKeys, resolveMeetingSettings } from '@huddle/protocol';
 import type { RequestDeps } from '../../env.ts';
-import { conflict } from '../../lib/api-error.ts';
+import { ApiError, conflict } from '../../lib/api-error.ts';
 import { afterMeetingWrite, meetingEvent } from '../meeting-events.ts';
 import { invalidState, meetingNotFound } from '../meeting-guards.ts';
 import { MEETING_PARTICIPANTS_MAX } from '../meeting-invitees.ts';
 import { issueJoinGrant, type JoinGrant } from '../join.ts';
 import { rawRedis } from './raw-redis.ts';
+
+/** 403 `meeting_locked`: the host locked the meeting, nobody new enters. */
+export const meetingLocked = (): ApiError => new ApiError(403, 'meeting_locked', 'The host has locked this meeting: nobody new can enter.');
 
 /** Someone a host let in (or who needs no lobby), about to become a participant. */
 export interface Entrant {
@@ -24,7 +27,8 @@ export interface Entrant {
 /**
  * Makes `entrant` a participant of `meetingId` and returns their join grant. In one
  * transaction, with the meeting row locked (as invitations lock it): the meeting must be
- * scheduled or ongoing (409 otherwise), a guest's `users` row is written (status
+ * scheduled or ongoing (409 otherwise) and, for anyone not already in it, not locked (403
+ * `meeting_locked`), a guest's `users` row is written (status
  * `guest`, no usable password), and the participant row becomes `accepted` — new for
  * people entering with the link (role `guest` or `attendee`); a row that was declined or
  * removed is accepted again with a new `invited_at` (older join tokens stay void); any
@@ -40,12 +44,21 @@ export async function admitEntrant(
 ): Promise<JoinGrant> {
   const { db } = deps.db();
   const { role, invitedAt, added } = await db.transaction(async (tx) => {
-    const [meeting] = await tx.execute<{ status: string }>(
-      sql`select status from meetings where id = ${meetingId} for no key update`,
+    const [meeting] = await tx.execute<{ status: string; settings: unknown }>(
+      sql`select status, settings from meetings where id = ${meetingId} for no key update`,
     );
     if (!meeting) throw meetingNotFound();
     if (meeting.status !== 'scheduled' && meeting.status !== 'ongoing') {
       throw invalidState(meeting.status as 'ended', `Nobody can enter a ${meeting.status} meeting.`);
+    }
+    // Locked means nobody new: also whoever was let in but had not yet taken their grant
+    // (a host who admitted a raid by mistake locks the meeting to stop it). Participants
+    // already in keep their place.
+    if (resolveMeetingSettings(meeting.settings).locked) {
+      const [current] = await tx.execute<{ status: string }>(
+        sql`select status from meeting_participants where meeting_id = ${meetingId} and user_id = ${entrant.userId}`,
+      );
+      if (!current || current.status === 'declined' || current.status === 'removed') throw meetingLocked();
     }
     if (entrant.kind === 'guest') {
       // A guest row per visit: never invitable (status guest), no password that any hash matches.

@@ -5,7 +5,7 @@ import type { LinkCaller, RequestDeps } from '../../env.ts';
 import { ApiError, badRequest, forbidden, unauthorized } from '../../lib/api-error.ts';
 import { joinMeeting, type JoinGrant } from '../join.ts';
 import { newGuestIdentity, startGuestSession, type GuestCredentials, type GuestSession } from '../guests.ts';
-import { admitEntrant } from './link-admission.ts';
+import { admitEntrant, meetingLocked } from './link-admission.ts';
 import { chargeKnock } from './link-limits.ts';
 import { announceKnock, announceLeft } from './lobby-announce.ts';
 import { knock, type Knocker, type LobbyTiming } from './lobby-tickets.ts';
@@ -59,7 +59,7 @@ export async function enterByCode(
         headers: { 'WWW-Authenticate': 'Bearer' },
       });
     case 'locked':
-      throw new ApiError(403, 'meeting_locked', 'The host has locked this meeting: nobody new can enter.');
+      throw meetingLocked();
     case 'direct': {
       const user = await findUserNames(deps, caller!.userId);
       const entrant = { kind: 'user' as const, userId: caller!.userId, displayName: user.displayName, sessionId: caller!.sessionId };

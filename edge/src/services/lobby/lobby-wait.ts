@@ -1,6 +1,6 @@
 import type { LobbyDenialReason } from '@huddle/protocol';
 import type { LinkCaller, RequestDeps } from '../../env.ts';
-import { conflict, unauthorized, type ApiError } from '../../lib/api-error.ts';
+import { ApiError, conflict, unauthorized } from '../../lib/api-error.ts';
 import type { JoinGrant } from '../join.ts';
 import { hitRateLimits } from '../rate-limit.ts';
 import { admitEntrant } from './link-admission.ts';
@@ -94,7 +94,12 @@ export async function waitForTicket(
           meeting.id,
           { kind: record.kind, userId: record.userId, displayName: record.name, ip: record.ip, sessionId: caller.sessionId },
           record.decidedBy ?? record.userId,
-        );
+        ).catch((error: unknown) => {
+          if (error instanceof ApiError && error.code === 'meeting_locked') return undefined;
+          throw error;
+        });
+        // Let in, then the host locked the meeting before the grant was taken: nobody new enters.
+        if (!grant) return { status: 'denied', reason: 'meeting_locked' };
         const redeemed = await redeemTicket(redis, meeting.id, ticketId, caller.userId);
         if (redeemed !== 'used_now') throw ticketUsed();
         return { status: 'admitted', meetingId: meeting.id, grant };
