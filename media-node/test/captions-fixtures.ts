@@ -1,11 +1,10 @@
 // Shared set-up of the captions suites: a media node whose SFU is the tap engine, its AI
 // pool on a private stream pointed at a transcriber, espeak-ng speech, and helpers to
 // read captions back.
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadAiWorkerConfig } from '../src/ai/config.ts';
 import type { MediaNodeServer } from '../src/server.ts';
-import { createSuite, mintJoinToken, REDIS_URL, TestClient, type Suite } from './signaling-helpers.ts';
+import { createSuite, mintJoinToken, privateAiQueue, REDIS_URL, TestClient, type Suite } from './signaling-helpers.ts';
 import { TapEngine, type TapRoom } from './tap-engine.ts';
 
 /** The suite's transcriber (scripts/services.sh runs it on 8090). */
@@ -30,16 +29,11 @@ export interface CaptionsSuite {
 /** Starts a node with the tap engine and an AI pool (private stream) using `transcribeUrl`. */
 export async function startCaptionsSuite(options: { transcribeUrl?: string; env?: Record<string, string> } = {}): Promise<CaptionsSuite> {
   const suite = createSuite();
-  const prefix = `test:${randomBytes(4).toString('hex')}:ai`;
-  const keys = { stream: `${prefix}:tasks`, dead: `${prefix}:tasks:dead`, delayed: `${prefix}:tasks:delayed` };
+  const keys = privateAiQueue();
   const redis = new Redis(REDIS_URL);
   const ai = loadAiWorkerConfig({
     ...suite.env,
-    AI_TASKS_STREAM: keys.stream,
-    AI_TASKS_DEAD: keys.dead,
-    AI_TASKS_DELAYED: keys.delayed,
-    AI_CONCURRENCY: '2',
-    AI_CPU_THREADS: '1',
+    ...keys.env,
     TRANSCRIBE_URL: options.transcribeUrl ?? TRANSCRIBE_URL,
     TRANSCRIBE_MODEL: 'whisper-tiny.en',
     ...options.env,

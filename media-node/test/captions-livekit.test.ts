@@ -13,7 +13,7 @@ import { concatPcm, silence, speak, speechToolsMissing, TEST_SENTENCES, wavFile 
 import { wordErrorRate } from '../../scripts/src/testing/wer.ts';
 import { captionsOf, TRANSCRIBE_URL, transcriberUp } from './captions-fixtures.ts';
 import { livekitSkipReason, startLivekitStack, type LivekitStack } from './livekit-fixture.ts';
-import type { TestClient } from './signaling-helpers.ts';
+import { privateAiQueue, type TestClient } from './signaling-helpers.ts';
 
 const missing = await speechToolsMissing();
 const skipReason =
@@ -21,7 +21,7 @@ const skipReason =
   (missing.length > 0 ? `${missing.join(', ')} not installed` : (await transcriberUp()) ? undefined : 'the transcriber is not running');
 if (skipReason) console.log(`SKIP captions over LiveKit: ${skipReason}`);
 
-const stream = `test:${randomBytes(4).toString('hex')}:ai`;
+const queue = privateAiQueue();
 const wavPath = join(tmpdir(), `huddle-captions-${randomBytes(4).toString('hex')}.wav`);
 let stack: LivekitStack;
 let host: SignedInUser;
@@ -34,11 +34,7 @@ beforeAll(async () => {
   if (skipReason) return;
   stack = await startLivekitStack({
     AI_WORKERS_ENABLED: 'true',
-    AI_TASKS_STREAM: `${stream}:tasks`,
-    AI_TASKS_DEAD: `${stream}:dead`,
-    AI_TASKS_DELAYED: `${stream}:delayed`,
-    AI_CONCURRENCY: '2',
-    AI_CPU_THREADS: '1',
+    ...queue.env,
     TRANSCRIBE_URL,
     TRANSCRIBE_MODEL: 'whisper-tiny.en',
   });

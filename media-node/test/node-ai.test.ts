@@ -1,30 +1,21 @@
 // The AI worker pool wired into a media node: a task queued on the stream is processed
 // by the node's pool, its result reaches the meeting's connected participants as
 // `ai.result`, shows on /metrics, and is readable over HTTP history.
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAiWorkerConfig } from '../src/ai/config.ts';
 import { enqueueTask } from '../src/ai/enqueue.ts';
 import type { MediaNodeServer } from '../src/server.ts';
-import { createSuite, mintJoinToken, REDIS_URL, TestClient } from './signaling-helpers.ts';
+import { createSuite, mintJoinToken, privateAiQueue, REDIS_URL, TestClient } from './signaling-helpers.ts';
 
 const suite = createSuite();
-const prefix = `test:${randomBytes(4).toString('hex')}:ai`;
-const keys = { stream: `${prefix}:tasks`, dead: `${prefix}:tasks:dead`, delayed: `${prefix}:tasks:delayed` };
+const keys = privateAiQueue();
 let node: MediaNodeServer;
 let redis: Redis;
 
 beforeAll(async () => {
   redis = new Redis(REDIS_URL);
-  const ai = loadAiWorkerConfig({
-    ...suite.env,
-    AI_TASKS_STREAM: keys.stream,
-    AI_TASKS_DEAD: keys.dead,
-    AI_TASKS_DELAYED: keys.delayed,
-    AI_CONCURRENCY: '2',
-    AI_CPU_THREADS: '1',
-  });
+  const ai = loadAiWorkerConfig({ ...suite.env, ...keys.env });
   node = await suite.startNode({ ai });
 });
 afterAll(async () => {

@@ -7,27 +7,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { speechToolsMissing } from '../../scripts/src/testing/speech.ts';
 import type { AudioTapSink } from '../src/sfu/engine.ts';
 import type { MediasoupEngine } from '../src/sfu/mediasoup/engine.ts';
 import type { MediaNodeServer } from '../src/server.ts';
 import { oggOpusPackets, producePlain, RtpSocket, startMediasoupNode, workerSuiteRuns } from './sfu-mediasoup-helpers.ts';
 import { createSuite, eventually, mintJoinToken, TestClient } from './signaling-helpers.ts';
 
-function toolsMissing(): string | undefined {
-  for (const [tool, flag] of [
-    ['espeak-ng', '--version'],
-    ['ffmpeg', '-version'],
-  ] as const) {
-    try {
-      execFileSync(tool, [flag], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed`;
-    }
-  }
-  return undefined;
-}
-
-const missing = toolsMissing();
+const tools = await speechToolsMissing(['espeak-ng', 'ffmpeg']);
+const missing = tools.length > 0 ? `${tools.join(', ')} not installed` : undefined;
 if (missing) console.log(`[skip] sfu-mediasoup-audio-tap: ${missing}`);
 const runs = !missing && workerSuiteRuns('sfu-mediasoup-audio-tap');
 

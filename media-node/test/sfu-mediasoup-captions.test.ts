@@ -4,13 +4,12 @@
 // transcriber) and everyone in the room gets `caption.new` labelled with the speaker.
 // Needs a worker (MEDIASOUP_WORKER_BIN), espeak-ng, ffmpeg and the transcriber.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_SENTENCES } from '../../scripts/src/testing/speech.ts';
+import { speechToolsMissing, TEST_SENTENCES } from '../../scripts/src/testing/speech.ts';
 import { wordErrorRate } from '../../scripts/src/testing/wer.ts';
 import { loadAiWorkerConfig } from '../src/ai/config.ts';
 import { loadCaptionsConfig } from '../src/captions/config.ts';
@@ -18,19 +17,10 @@ import type { MediasoupEngine } from '../src/sfu/mediasoup/engine.ts';
 import type { MediaNodeServer } from '../src/server.ts';
 import { captionsOf, TRANSCRIBE_URL, transcriberUp } from './captions-fixtures.ts';
 import { oggOpusPackets, producePlain, rtpSocketPool, startMediasoupNode, workerSuiteRuns } from './sfu-mediasoup-helpers.ts';
-import { createSuite, eventually, mintJoinToken, REDIS_URL, TestClient } from './signaling-helpers.ts';
+import { createSuite, eventually, mintJoinToken, privateAiQueue, REDIS_URL, TestClient } from './signaling-helpers.ts';
 
-let missing: string | undefined;
-for (const [tool, flag] of [
-  ['espeak-ng', '--version'],
-  ['ffmpeg', '-version'],
-] as const) {
-  try {
-    execFileSync(tool, [flag], { stdio: 'ignore' });
-  } catch {
-    missing ??= `${tool} is not installed`;
-  }
-}
+const tools = await speechToolsMissing(['espeak-ng', 'ffmpeg']);
+let missing = tools.length > 0 ? `${tools.join(', ')} not installed` : undefined;
 if (!missing && !(await transcriberUp())) missing = 'the transcriber is not running (bash scripts/services.sh up transcriber)';
 if (missing) console.log(`[skip] sfu-mediasoup-captions: ${missing}`);
 const runs = !missing && workerSuiteRuns('sfu-mediasoup-captions');
@@ -39,8 +29,7 @@ describe.runIf(runs)('live captions over mediasoup', () => {
   const suite = createSuite();
   const sockets = rtpSocketPool();
   const redis = new Redis(REDIS_URL);
-  const prefix = `test:${randomBytes(4).toString('hex')}:ai`;
-  const keys = { stream: `${prefix}:tasks`, dead: `${prefix}:tasks:dead`, delayed: `${prefix}:tasks:delayed` };
+  const keys = privateAiQueue();
   const dir = mkdtempSync(join(tmpdir(), 'huddle-captions-ms-'));
   let node: MediaNodeServer;
   let engine: MediasoupEngine;
@@ -48,11 +37,7 @@ describe.runIf(runs)('live captions over mediasoup', () => {
   beforeAll(async () => {
     const ai = loadAiWorkerConfig({
       ...suite.env,
-      AI_TASKS_STREAM: keys.stream,
-      AI_TASKS_DEAD: keys.dead,
-      AI_TASKS_DELAYED: keys.delayed,
-      AI_CONCURRENCY: '2',
-      AI_CPU_THREADS: '1',
+      ...keys.env,
       TRANSCRIBE_URL,
       TRANSCRIBE_MODEL: 'whisper-tiny.en',
     });

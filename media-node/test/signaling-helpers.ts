@@ -46,6 +46,35 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** A private AI task queue for one suite (privateAiQueue). */
+export interface PrivateAiQueue {
+  stream: string;
+  dead: string;
+  delayed: string;
+  /** Points a node's AI pool at this queue: 2 tasks at a time, one CPU thread. */
+  env: Record<string, string>;
+}
+
+/**
+ * A private AI task queue under `test:{random}:ai:…` (stream, dead letters, delayed
+ * retries), so suites running at once never take each other's tasks. Delete the three
+ * keys after the suite.
+ */
+export function privateAiQueue(): PrivateAiQueue {
+  const prefix = `test:${randomBytes(4).toString('hex')}:ai`;
+  const queue = { stream: `${prefix}:tasks`, dead: `${prefix}:tasks:dead`, delayed: `${prefix}:tasks:delayed` };
+  return {
+    ...queue,
+    env: {
+      AI_TASKS_STREAM: queue.stream,
+      AI_TASKS_DEAD: queue.dead,
+      AI_TASKS_DELAYED: queue.delayed,
+      AI_CONCURRENCY: '2',
+      AI_CPU_THREADS: '1',
+    },
+  };
+}
+
 /** Creates the suite's resources; call teardown() in afterAll. */
 export function createSuite(): Suite {
   const tag = randomBytes(5).toString('hex');

@@ -25,12 +25,16 @@ export const TEST_SENTENCES = [
   'Let us schedule a follow up meeting to discuss the contract.',
 ] as const;
 
-/** Which of espeak-ng and sox are missing (empty when both run). */
-export async function speechToolsMissing(): Promise<string[]> {
+/** The command-line tools the speech fixtures use, each with the flag that prints its version. */
+const VERSION_FLAGS = { 'espeak-ng': '--version', sox: '--version', ffmpeg: '-version' } as const;
+export type SpeechTool = keyof typeof VERSION_FLAGS;
+
+/** Which of `tools` (default: espeak-ng and sox, what `speak` needs) are missing; empty when all run. */
+export async function speechToolsMissing(tools: readonly SpeechTool[] = ['espeak-ng', 'sox']): Promise<string[]> {
   const missing: string[] = [];
-  for (const tool of ['espeak-ng', 'sox']) {
+  for (const tool of tools) {
     try {
-      await run(tool, ['--version']);
+      await run(tool, [VERSION_FLAGS[tool]]);
     } catch {
       missing.push(tool);
     }
