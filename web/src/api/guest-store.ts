@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KeyValueStorage } from './session-store.ts';
 
 /** A guest's credentials for one meeting (POST /meetings/by-code/{code}/entry `guest`). */
 export const guestCredentialsSchema = z.object({
@@ -12,23 +13,16 @@ export type GuestCredentials = z.infer<typeof guestCredentialsSchema>;
 
 const PREFIX = 'huddle.guest.';
 
-/** Where guest credentials live: sessionStorage (this tab only), a Map in tests. */
-export interface GuestStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
-
 /**
  * A guest's credentials, per meeting. Per tab (sessionStorage): a guest is someone in
  * this tab, not an account; a reload keeps them, closing the tab forgets them. Expired
- * or corrupt entries read as absent.
+ * or corrupt entries read as absent. `storage`: sessionStorage in the browser, a Map in tests.
  */
 export class GuestStore {
-  readonly #storage: GuestStorage;
+  readonly #storage: KeyValueStorage;
   readonly #now: () => number;
 
-  constructor(storage: GuestStorage, now: () => number = Date.now) {
+  constructor(storage: KeyValueStorage, now: () => number = Date.now) {
     this.#storage = storage;
     this.#now = now;
   }
