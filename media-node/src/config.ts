@@ -10,6 +10,7 @@ import {
   mediaNodeIdSchema,
   mediaNodeRegistryPrefixSchema,
 } from '@huddle/protocol';
+import { parseEnv } from './env-config.ts';
 
 const envSchema = z.object({
   MEDIA_NODE_HOST: z.string().default('127.0.0.1'),
@@ -98,12 +99,7 @@ export interface MediaNodeConfig {
 
 /** Parses the environment; throws a readable error naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): MediaNodeConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid media-node configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'media-node');
   return {
     host: e.MEDIA_NODE_HOST,
     port: e.MEDIA_NODE_PORT,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AiWorkerPoolOptions } from './pool.ts';
+import { parseEnv } from '../env-config.ts';
 
 const int = (min = 0) => z.coerce.number().int().min(min);
 
@@ -34,12 +35,7 @@ export type AiWorkerEnvConfig = Omit<AiWorkerPoolOptions, 'log'> & { redis: stri
  * throws one readable error naming every bad variable.
  */
 export function loadAiWorkerConfig(env: NodeJS.ProcessEnv = process.env): AiWorkerEnvConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid AI worker configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'AI worker');
   const defined = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   return defined({

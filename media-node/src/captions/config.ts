@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnv } from '../env-config.ts';
 
 const envSchema = z.object({
   /** Live captions and talk time on this node (default true); summaries work either way. */
@@ -27,12 +28,7 @@ export interface CaptionsConfig {
 
 /** Parses CAPTIONS_*; throws one readable error naming every bad variable. */
 export function loadCaptionsConfig(env: NodeJS.ProcessEnv = process.env): CaptionsConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid captions configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'captions');
   return {
     enabled: e.CAPTIONS_ENABLED === 'true',
     language: e.CAPTIONS_LANGUAGE,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnv } from '../../env-config.ts';
 
 const url = z.url({ protocol: /^(wss?|https?)$/ });
 const flag = z.enum(['true', 'false']);
@@ -47,12 +48,7 @@ export interface LivekitConfig {
 
 /** Parses the LIVEKIT_* variables; throws one readable error naming every bad one. */
 export function loadLivekitConfig(env: NodeJS.ProcessEnv): LivekitConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid livekit configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'livekit');
   const base = e.LIVEKIT_URL.replace(/\/+$/, '');
   const publicUrl = (e.LIVEKIT_PUBLIC_URL ?? base).replace(/\/+$/, '');
   return {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseEnv } from '../../env-config.ts';
 
 const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const bitrate = z.coerce.number().int().min(10_000).max(100_000_000);
@@ -80,12 +81,7 @@ export interface MediasoupConfig {
  * @throws Error naming every bad variable.
  */
 export function loadMediasoupConfig(env: NodeJS.ProcessEnv): MediasoupConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid mediasoup configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'mediasoup');
   return {
     workerBin: e.MEDIASOUP_WORKER_BIN,
     workers: e.MEDIASOUP_WORKERS,
