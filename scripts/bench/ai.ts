@@ -36,14 +36,10 @@ import { encodeTaskEntry, type AiTask } from '../../protocol/src/index.ts';
 import { AiWorkerPool, type ResultSink } from '../../media-node/src/ai/pool.ts';
 import { queueKeys } from '../../media-node/src/ai/queue.ts';
 import { ensureResultIndexes, storeResult } from '../../media-node/src/ai/results-store.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const TASKS = Math.min(200_000, Math.max(100, Number(args.get('tasks') ?? 20_000)));
 const PACED_TASKS = Math.min(50_000, Math.max(0, Number(args.get('paced-tasks') ?? 2_000)));
 const RATE = Math.min(10_000, Math.max(10, Number(args.get('rate') ?? 500)));

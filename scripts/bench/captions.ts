@@ -24,14 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { concatPcm, silence, speak, TEST_SENTENCES, wavFile } from '../src/testing/speech.ts';
 import { ensureMigratedDatabase, withDatabase } from './bench-database.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const SENTENCES = Math.min(TEST_SENTENCES.length, Math.max(2, Number(args.get('sentences') ?? 8)));
 const SPEAKERS = (args.get('speakers') ?? '1,2,4,8').split(',').map(Number).filter((n) => n >= 1 && n <= 16);
 const TALK_SECONDS = Math.min(60, Math.max(10, Number(args.get('talk-seconds') ?? 25)));

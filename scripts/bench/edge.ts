@@ -26,14 +26,10 @@ import { serve } from '@hono/node-server';
 import { createNodeDb } from '../../db/src/index.ts';
 import bareApp from './edge-bare-worker.ts';
 import { freePort } from '../src/testing/ports.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 
 // ---------------------------------------------------------------------------------------
 

@@ -24,14 +24,10 @@ import { createNodeDb } from '../../db/src/index.ts';
 import { generateMeetingCode } from '../../edge/src/services/meeting-codes.ts';
 import { ensureMigratedDatabase, withDatabase } from './bench-database.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const durationSeconds = Math.min(120, Math.max(5, Number(args.get('duration') ?? 20)));
 const openMeetings = Math.max(1, Number(args.get('open') ?? 1_000_000));
 const sampleCodes = Math.min(2_000_000, Math.max(10_000, Number(args.get('codes') ?? 200_000)));

@@ -22,14 +22,10 @@ import { writeBenchmarkSection } from './benchmarks-file.ts';
 import { createNetns, type Netns } from '../src/testing/netns.ts';
 import { livekitSkipReason, startLivekitServer, type LivekitServer } from '../src/testing/livekit-server.ts';
 import { startRtcParticipant, type RtcParticipant } from '../src/testing/rtc-participant-client.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const MAX_SUBSCRIBERS = 120;
 const STEPS = (args.get('steps') ?? '10,20,40')
   .split(',')

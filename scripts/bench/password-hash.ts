@@ -9,13 +9,9 @@
 // around I/O); the round trip of a request that hashes nothing is measured and subtracted.
 import { fileURLToPath } from 'node:url';
 import { CURRENT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from '../../edge/src/services/passwords.ts';
+import { benchArgs } from './bench-args.ts';
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const iterations = Number(args.get('iterations') ?? 20);
 const paramSets: ScryptParams[] = args.has('params')
   ? (args.get('params') ?? '').split(';').map((set) => {

@@ -30,14 +30,10 @@ import type { SfuRoomEvents } from '../../media-node/src/sfu/engine.ts';
 import { loadMediasoupConfig } from '../../media-node/src/sfu/mediasoup/config.ts';
 import { MediasoupEngine } from '../../media-node/src/sfu/mediasoup/engine.ts';
 import { writeBenchmarkSection } from './benchmarks-file.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const STEPS = (args.get('steps') ?? '20,100,200,300,400,500,600,800')
   .split(',')
   .map((s) => Math.min(2_000, Math.max(2, Math.round(Number(s) / 2) * 2)))

@@ -29,14 +29,10 @@ import { createNodeDb, meetingParticipants, meetings, users, type NodeDb } from 
 import { meetingRoomName, mediaNodeRegistryKeys, parseMediaNodeEntry, redisKeys } from '../../protocol/src/index.ts';
 import { Redis } from 'ioredis';
 import { freePort } from '../src/testing/ports.ts';
+import { benchArgs } from './bench-args.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k ?? '', v ?? 'true'] as const;
-  }),
-);
+const args = benchArgs();
 const num = (name: string, fallback: number, max: number) => Math.min(max, Math.max(1, Number(args.get(name) ?? fallback)));
 
 const CONNECTIONS = num('connections', 5_000, 20_000);

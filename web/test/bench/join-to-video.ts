@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureMigratedDatabase, withDatabase } from '../../../scripts/bench/bench-database.ts';
 import { writeBenchmarkSection } from '../../../scripts/bench/benchmarks-file.ts';
+import { benchArgs } from '../../../scripts/bench/bench-args.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const args = new Map(process.argv.slice(2).map((a) => [a.replace(/^--/, '').split('=')[0] ?? '', a.split('=')[1] ?? 'true'] as const));
+const args = benchArgs();
 const JOINS = Math.min(50, Math.max(1, Number(args.get('joins') ?? 10)));
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
