@@ -43,6 +43,19 @@ export async function chargeLookup(redis: Redis, limits: LinkLimits, ip: string)
   await hitRateLimits(redis, [missLimit(limits, ip)]);
 }
 
+/**
+ * Runs a charged lookup; when it fails (the database is down) the miss is given back:
+ * a failure is no miss. Its result, or its error, is passed on.
+ */
+export async function lookupCharged<T>(redis: Redis, limits: LinkLimits, ip: string, lookup: () => Promise<T>): Promise<T> {
+  try {
+    return await lookup();
+  } catch (error) {
+    await refundMiss(redis, limits, ip).catch(() => undefined);
+    throw error;
+  }
+}
+
 /** The lookup found what it asked for: not a miss after all. */
 export async function refundMiss(redis: Redis, limits: LinkLimits, ip: string): Promise<void> {
   await refundRateLimit(redis, missLimit(limits, ip));

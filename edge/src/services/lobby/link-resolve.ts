@@ -1,7 +1,7 @@
 import type { EntryMode } from '@huddle/protocol';
 import type { LinkCaller, RequestDeps } from '../../env.ts';
 import { notFound, type ApiError } from '../../lib/api-error.ts';
-import { chargeLinkRequest, refundMiss } from './link-limits.ts';
+import { chargeLinkRequest, lookupCharged, refundMiss } from './link-limits.ts';
 import { callerFor, decideLinkEntry, type LinkDecision } from './link-policy.ts';
 import { findMeetingByCode, type LinkMeeting, type LinkMembership } from './meeting-by-code.ts';
 
@@ -29,11 +29,7 @@ export interface OpenedLink {
 export async function openLink(deps: RequestDeps, ip: string, code: string, caller: LinkCaller | undefined): Promise<OpenedLink> {
   const limits = deps.config.lobby.limits;
   await chargeLinkRequest(deps.redis, limits, ip, code);
-  const found = await findMeetingByCode(deps.db().db, code, caller?.userId).catch(async (error: unknown) => {
-    // A lookup that failed (database down) is no miss either.
-    await refundMiss(deps.redis, limits, ip).catch(() => undefined);
-    throw error;
-  });
+  const found = await lookupCharged(deps.redis, limits, ip, () => findMeetingByCode(deps.db().db, code, caller?.userId));
   const decision = found ? decideLinkEntry(found.meeting, caller, found.membership) : 'hidden';
   if (!found || decision === 'hidden') throw linkNotFound();
   await refundMiss(deps.redis, limits, ip);

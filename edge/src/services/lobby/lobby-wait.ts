@@ -4,7 +4,7 @@ import { ApiError, conflict, unauthorized } from '../../lib/api-error.ts';
 import type { JoinGrant } from '../join.ts';
 import { hitRateLimits } from '../rate-limit.ts';
 import { admitEntrant } from './link-admission.ts';
-import { chargeLookup, linkLimitId, refundMiss } from './link-limits.ts';
+import { chargeLookup, linkLimitId, lookupCharged, refundMiss } from './link-limits.ts';
 import { lobbyTiming } from './link-entry.ts';
 import { announceLeft } from './lobby-announce.ts';
 import { leaveTicket, redeemTicket, touchTicket } from './lobby-tickets.ts';
@@ -37,8 +37,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function meetingOfTicket(deps: RequestDeps, ip: string, code: string, caller: LinkCaller | undefined): Promise<{ meeting: LinkMeeting; caller: LinkCaller }> {
   if (!caller) throw unauthorized('Send the access token or guest token you entered with.');
   await hitRateLimits(deps.redis, [{ identifier: linkLimitId('poll', caller.userId), limit: POLLS_PER_MINUTE, windowSeconds: 60 }]);
-  await chargeLookup(deps.redis, deps.config.lobby.limits, ip);
-  const found = await findMeetingByCode(deps.db().db, code);
+  const limits = deps.config.lobby.limits;
+  await chargeLookup(deps.redis, limits, ip);
+  const found = await lookupCharged(deps.redis, limits, ip, () => findMeetingByCode(deps.db().db, code));
   if (!found) throw linkNotFound();
   return { meeting: found.meeting, caller };
 }
