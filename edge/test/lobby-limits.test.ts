@@ -10,7 +10,7 @@ import { startEdge, type EdgeUnderTest } from './harness.ts';
 import { openTestDb, openTestRedis, randomMeetingCode, sleep } from './join-fixtures.ts';
 import { createLinkMeeting, linkClient } from './lobby-fixtures.ts';
 import { collectMessages } from './meetings-fixtures.ts';
-import { registerAndLogin, testClientIp, type SignedInUser } from './users-helper.ts';
+import { registerAndLogin, roomInWindow, testClientIp, type SignedInUser } from './users-helper.ts';
 
 const WAIT_SECONDS = 5;
 const PRESENCE_SECONDS = 4;
@@ -66,6 +66,7 @@ describe('guessing codes', () => {
     const invitedOnly = await meeting({});
     const ip = testClientIp();
     const statuses: number[] = [];
+    await roomInWindow(3_600, 30_000); // the guesses in one window of the hourly miss budget
     // A bounded loop: 24 guesses, the 20 allowed misses among them (an invited-only code is a miss too).
     statuses.push((await link.preview(invitedOnly.code, { ip })).status);
     for (let i = 0; i < 23; i++) statuses.push((await link.preview(randomMeetingCode(), { ip })).status);
@@ -80,21 +81,23 @@ describe('guessing codes', () => {
     expect((await link.enter(real.code, { displayName: 'Guesser' }, { ip })).status).toBe(429);
     // Another address is not affected.
     expect((await link.preview(real.code, { ip: testClientIp() })).status).toBe(200);
-  });
+  }, 90_000);
 
   it('caps one address at 30 link requests a minute, hits included', async () => {
     const real = await meeting({ entry: 'guests' });
     const ip = testClientIp();
     const statuses: number[] = [];
+    await roomInWindow(60, 30_000); // the requests in one window of the per-minute limit
     for (let i = 0; i < 32; i++) statuses.push((await link.preview(real.code, { ip })).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.slice(30)).toEqual([429, 429]);
-  });
+  }, 90_000);
 
   it('does not spend the miss budget on requests refused for being too many (a crowd behind one address)', async () => {
     const real = await meeting({ entry: 'guests' });
     const { ip, misses } = addressWithMisses();
     const statuses: number[] = [];
+    await roomInWindow(60, 30_000); // the requests in one window of the per-minute limit
     // 30 hits, then 25 refused by the per-address minute limit: more than the 20 misses an hour.
     for (let i = 0; i < 55; i++) statuses.push((await link.preview(real.code, { ip })).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
@@ -104,7 +107,7 @@ describe('guessing codes', () => {
     expect(await misses()).toBe(0);
     expect((await link.preview(randomMeetingCode(), { ip })).status).toBe(429); // still within the minute
     expect(await misses()).toBe(0);
-  });
+  }, 90_000);
 
   it('answers ticket polls on any code without the caller\'s ticket with the one link 404, and counts them as misses', async () => {
     const invitedOnly = await meeting({});
